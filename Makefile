@@ -1,0 +1,135 @@
+# cgmem: one entry point for build, tests, install and the demo.
+#   make            build ./cgmem
+#   make check      install build deps, unit tests (plain and ASan/UBSan), fuzz smoke, VM suite
+#   make fuzz       build the libFuzzer targets (clang)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make demo       boot the test VM and show cgmem at work
+#   make deps       install the Debian packages the build and tests need (idempotent)
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+BUILD ?= build
+CC ?= gcc
+PKG_CONFIG ?= pkg-config
+
+PKGS := jansson
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+WARNINGS := -Wall -Wextra -Wconversion -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wundef -Werror
+HARDENING := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection \
+	-fcf-protection -fPIE
+OPT ?= -O2 -g
+CFLAGS ?= $(OPT)
+ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE -DCGMEM_VERSION='"$(VERSION)"' $(WARNINGS) \
+	$(HARDENING) -I. $(CFLAGS)
+LDFLAGS ?=
+ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
+
+LIB_SRCS := $(wildcard cgroupfs/*.c)
+SUP_SRCS := $(wildcard supervisor/*.c)
+UNIT_SRCS := $(wildcard tests/unit/test-*.c)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+KTEST_SRCS := $(wildcard tests/kernel/*.c)
+
+LIB := $(BUILD)/libcgmem.a
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+SUP_OBJS := $(SUP_SRCS:%.c=$(BUILD)/%.o)
+UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
+HELPER_BINS := $(HELPER_SRCS:%.c=$(BUILD)/%)
+FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/fuzz/%)
+
+.PHONY: all check unit unit-asan fuzz fuzz-smoke vm-check deps install demo format clean bench
+all: cgmem
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+cgmem: $(SUP_OBJS) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(SUP_OBJS) $(LIB) $(PKG_LIBS)
+
+# Unit tests link the supervisor's objects too, except its main().
+SUP_TESTABLE_OBJS = $(filter-out $(BUILD)/supervisor/main.o,$(SUP_OBJS))
+$(BUILD)/tests/unit/%: tests/unit/%.c $(SUP_TESTABLE_OBJS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(SUP_TESTABLE_OBJS) $(LIB) \
+		$(PKG_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+
+$(BUILD)/tests/helpers/%: tests/helpers/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -pthread -o $@ $<
+
+# Unit tests run from the top of the tree: fixtures are found as tests/fixtures/...
+unit: cgmem $(UNIT_BINS)
+	@tests/run-unit $(UNIT_BINS)
+
+# The same tests under AddressSanitizer and UBSan, in a build tree of their own.
+unit-asan:
+	$(MAKE) --no-print-directory BUILD=build-asan OPT='-O1 -g -fno-omit-frame-pointer \
+		-fsanitize=address,undefined -fno-sanitize-recover=all -U_FORTIFY_SOURCE' \
+		LDFLAGS='-fsanitize=address,undefined' unit
+
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 10
+$(BUILD)/fuzz/tests/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=gnu17 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined \
+		-o $@ $< $(LIB_SRCS)
+
+fuzz: $(FUZZ_BINS)
+
+fuzz-smoke: fuzz
+	@tests/run-fuzz $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+helpers: $(HELPER_BINS)
+
+KTEST := $(BUILD)/tests/kernel/ktest
+$(KTEST): $(KTEST_SRCS) $(wildcard tests/kernel/*.h) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(ALL_LDFLAGS) -o $@ $(KTEST_SRCS) $(LIB) $(PKG_LIBS)
+
+# The kernel-facing suite, as root in a VM the harness boots (tests/vm/README.md).
+vm-check: cgmem $(HELPER_BINS) $(KTEST)
+	tests/vm/run -- tests/kernel/run-suite $(BUILD)
+
+check: deps
+	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory unit-asan
+	$(MAKE) --no-print-directory fuzz-smoke
+	$(MAKE) --no-print-directory vm-check
+
+# Debian packages for the build, the unit and fuzz tests, and the VM suite.
+DEB_DEPS := gcc make pkg-config clang libclang-rt-14-dev clang-format libjansson-dev \
+	libsystemd-dev libseccomp-dev libcurl4-openssl-dev libcmocka-dev \
+	qemu-system-x86 busybox-static cpio kmod python3
+deps:
+	@missing=; for p in $(DEB_DEPS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || \
+			missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "make deps: installing$$missing"; \
+		sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
+			--no-install-recommends $$missing >/dev/null; \
+	fi
+
+install: cgmem
+	install -Dm755 cgmem $(DESTDIR)$(PREFIX)/bin/cgmem
+
+format:
+	clang-format -i $(wildcard cgroupfs/*.[ch] supervisor/*.[ch] tests/*/*.[ch])
+
+clean:
+	rm -rf $(BUILD) build-asan cgmem
+
+-include $(LIB_OBJS:.o=.d) $(SUP_OBJS:.o=.d)

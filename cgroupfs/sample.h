@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * One snapshot of a memory cgroup: the values of its memory.* files, parsed, plus
+ * what is derived from them. Reading keeps the hot files open between samples.
+ */
+
+#include <stdint.h>
+
+#include "io.h"
+#include "parse.h"
+
+/* memory.stat, in bytes except the page-fault counters. */
+struct memcg_stat {
+        uint64_t anon;
+        uint64_t file;
+        uint64_t active_anon;
+        uint64_t inactive_anon;
+        uint64_t active_file;
+        uint64_t inactive_file;
+        uint64_t kernel; /* 5.18+; see memcg_kernel_bytes() */
+        uint64_t kernel_stack;
+        uint64_t pagetables;
+        uint64_t sec_pagetables;
+        uint64_t percpu;
+        uint64_t sock;
+        uint64_t vmalloc;
+        uint64_t shmem;
+        uint64_t slab;
+        uint64_t slab_reclaimable;
+        uint64_t slab_unreclaimable;
+        uint64_t file_mapped;
+        uint64_t file_dirty;
+        uint64_t file_writeback;
+        uint64_t pgfault;
+        uint64_t pgmajfault;
+        uint64_t workingset_refault_anon;
+        uint64_t workingset_refault_file;
+};
+
+/* memory.events and memory.events.local. */
+struct memcg_events {
+        uint64_t low;
+        uint64_t high;
+        uint64_t max;
+        uint64_t oom;
+        uint64_t oom_kill;
+        uint64_t oom_group_kill; /* 5.17+ */
+        uint64_t sock_throttled; /* 6.19+ */
+};
+
+/* memory.swap.events. */
+struct memcg_swap_events {
+        uint64_t high;
+        uint64_t max;
+        uint64_t fail;
+};
+
+/* Which optional parts a sample has: files that older kernels or configs lack. */
+enum {
+        MEMCG_HAVE_PEAK = 1u << 0,         /* memory.peak, 5.19+ */
+        MEMCG_HAVE_SWAP = 1u << 1,         /* memory.swap.*, needs swap accounting */
+        MEMCG_HAVE_SWAP_EVENTS = 1u << 2,  /* memory.swap.events */
+        MEMCG_HAVE_EVENTS_LOCAL = 1u << 3, /* memory.events.local, 5.2+ */
+        MEMCG_HAVE_PSI = 1u << 4,          /* memory.pressure, CONFIG_PSI */
+        MEMCG_HAVE_STAT_KERNEL = 1u << 5,  /* memory.stat "kernel", 5.18+ */
+};
+
+struct memcg_sample {
+        uint64_t current_bytes;
+        uint64_t peak_bytes;
+        uint64_t min_bytes;
+        uint64_t low_bytes;
+        uint64_t high_bytes; /* CG_VALUE_MAX when "max" */
+        uint64_t max_bytes;  /* CG_VALUE_MAX when "max" */
+        uint64_t swap_current_bytes;
+        uint64_t swap_max_bytes;
+        struct memcg_stat stat;
+        struct memcg_events events; /* hierarchical unless mounted memory_localevents */
+        struct memcg_events events_local;
+        struct memcg_swap_events swap_events;
+        struct psi_stats psi;
+        unsigned have; /* MEMCG_HAVE_* */
+};
+
+enum memcg_file {
+        MEMCG_FILE_CURRENT,
+        MEMCG_FILE_MIN,
+        MEMCG_FILE_LOW,
+        MEMCG_FILE_HIGH,
+        MEMCG_FILE_MAX,
+        MEMCG_FILE_STAT,
+        MEMCG_FILE_EVENTS,
+        MEMCG_FILE_PEAK,
+        MEMCG_FILE_SWAP_CURRENT,
+        MEMCG_FILE_SWAP_MAX,
+        MEMCG_FILE_SWAP_EVENTS,
+        MEMCG_FILE_EVENTS_LOCAL,
+        MEMCG_FILE_PRESSURE,
+        _MEMCG_FILE_COUNT,
+};
+
+/* The open files of one cgroup, kept between samples; fds are opened on first use. */
+struct memcg_reader {
+        int fds[_MEMCG_FILE_COUNT];
+        struct read_buf buf;
+};
+
+void memcg_reader_init(struct memcg_reader *reader);
+void memcg_reader_close(struct memcg_reader *reader);
+
+/*
+ * Samples the cgroup whose directory is dirfd. Returns 0, -ENOENT/-ENODEV when it
+ * went away, -EINVAL/-ERANGE for a malformed file, or another -errno. On failure,
+ * *ret_file (if not NULL) names the file that failed.
+ */
+int memcg_sample_read(struct memcg_reader *reader, int dirfd, struct memcg_sample *ret,
+                      const char **ret_file);
+
+/* Samples once: opens, reads and closes the files. */
+int memcg_sample_read_once(int dirfd, struct memcg_sample *ret, const char **ret_file);
+
+/* What cannot be reclaimed without swap-out: current − inactive_file, as kubelet computes it. */
+uint64_t memcg_working_set_bytes(const struct memcg_sample *s);
+
+/* Kernel memory: memory.stat "kernel" where the kernel has it, else the sum of its parts. */
+uint64_t memcg_kernel_bytes(const struct memcg_sample *s);
+
+/* Kernel memory as a percentage of memory.current (0 when current is 0). */
+double memcg_kernel_share_pct(const struct memcg_sample *s);
+
+/* memory.current as a percentage of memory.max; negative when there is no limit. */
+double memcg_usage_pct_of_max(const struct memcg_sample *s);

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static void log_va(const char *level, const char *fmt, va_list ap)
+{
+        fprintf(stderr, "cgmem: %s", level);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+}
+
+void log_error(const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        log_va("", fmt, ap);
+        va_end(ap);
+}
+
+void log_warning(const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        log_va("warning: ", fmt, ap);
+        va_end(ap);
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ktest: the kernel-facing cases. "ktest --list" names them; "ktest CASE" runs
+ * one and exits 0 when it passed, 1 when an assertion failed. tests/kernel/run-suite
+ * runs each in its own process with a timeout, inside the test VM.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cases.h"
+#include "kt.h"
+
+static const struct kt_case cases[] = {
+        {"sample_matches_files", case_sample_matches_files},
+        {"oom_kill_counted", case_oom_kill_counted},
+        {"high_throttles", case_high_throttles},
+        {"psi_trigger_fires_and_reports_gone", case_psi_trigger_fires_and_reports_gone},
+        {"kill_empties_forking_cgroup", case_kill_empties_forking_cgroup},
+        {"walk_survives_vanishing_cgroups", case_walk_survives_vanishing_cgroups},
+        {"ps_lists_guest_cgroups", case_ps_lists_guest_cgroups},
+        {"ps_on_pure_v2_needs_no_root", case_ps_on_pure_v2_needs_no_root},
+};
+
+int main(int argc, char *argv[])
+{
+        if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+                for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+                        puts(cases[i].name);
+                return 0;
+        }
+        for (size_t i = 0; argc == 2 && i < ELEMENTSOF(cases); i++)
+                if (strcmp(argv[1], cases[i].name) == 0) {
+                        cases[i].run();
+                        return 0;
+                }
+        fprintf(stderr, "usage: ktest --list | ktest CASE\n");
+        return 2;
+}
