@@ -87,7 +87,10 @@ void case_kill_empties_forking_cgroup(void)
         wait_empty(forker, 2000);
         kt_log("cgroup.kill emptied %s in %llu us", "forker",
                (unsigned long long) (kt_now_usec() - start));
-        KT_ASSERT(kt_read_value(forker, "pids.current") == 0, "tasks left after cgroup.kill");
+        struct read_buf procs = {0};
+        KT_OK(cg_read_at(forker, "cgroup.procs", &procs));
+        KT_ASSERT(procs.len == 0, "tasks left after cgroup.kill: %s", procs.data);
+        read_buf_free(&procs);
 }
 
 struct walk_count {
