@@ -12,7 +12,7 @@ BUILD ?= build
 CC ?= gcc
 PKG_CONFIG ?= pkg-config
 
-PKGS := jansson
+PKGS := jansson libsystemd
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
@@ -41,7 +41,8 @@ UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 HELPER_BINS := $(HELPER_SRCS:%.c=$(BUILD)/%)
 FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all check unit unit-asan fuzz fuzz-smoke vm-check deps install demo format clean bench
+.PHONY: all check unit unit-asan fuzz fuzz-smoke vm-check deps install demo format clean \
+	bench bench-libcgroup helpers
 all: cgmem
 
 $(BUILD)/%.o: %.c
@@ -99,6 +100,16 @@ $(KTEST): $(KTEST_SRCS) $(wildcard tests/kernel/*.h) $(LIB)
 vm-check: cgmem $(HELPER_BINS) $(KTEST)
 	tests/vm/run -- tests/kernel/run-suite $(BUILD)
 
+BENCH_LIBCGROUP := $(BUILD)/bench/libcgroup-vs-direct
+$(BENCH_LIBCGROUP): tests/bench/libcgroup-vs-direct.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) \
+		$(shell $(PKG_CONFIG) --libs libcgroup 2>/dev/null || echo -lcgroup)
+
+# libcgroup against direct cgroupfs reads, on cgroup v2 in the test VM (tests/bench/README.md).
+bench-libcgroup: $(LIB)
+	BUILD=$(BUILD) tests/bench/run-libcgroup-bench
+
 check: deps
 	$(MAKE) --no-print-directory all
 	$(MAKE) --no-print-directory unit
@@ -109,7 +120,7 @@ check: deps
 # Debian packages for the build, the unit and fuzz tests, and the VM suite.
 DEB_DEPS := gcc make pkg-config clang libclang-rt-14-dev clang-format libjansson-dev \
 	libsystemd-dev libseccomp-dev libcurl4-openssl-dev libcmocka-dev \
-	qemu-system-x86 busybox-static cpio kmod python3
+	qemu-system-x86 busybox-static cpio kmod python3 libcgroup-dev strace
 deps:
 	@missing=; for p in $(DEB_DEPS); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || \

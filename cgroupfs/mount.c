@@ -10,11 +10,14 @@
 #include "io.h"
 #include "macro.h"
 
-/* The fields of one mountinfo line that matter here (proc(5)). */
-struct mount_entry {
-        char point[PATH_MAX];
-        char fstype[64];
-        char super_options[1024]; /* "rw,memory" on a v1 memory hierarchy */
+/*
+ * The fields of one mountinfo line that matter here (proc(5)), pointing into the
+ * text: only cgroup lines are copied, so a foreign line with kilobytes of
+ * options (an overlay root with many layers) costs nothing and fails nothing.
+ */
+struct mount_fields {
+        const char *point, *fstype, *super_options;
+        size_t point_len, fstype_len, super_options_len;
 };
 
 static int is_octal(char c)
@@ -60,50 +63,65 @@ static const char *next_word(const char **p, const char *end, size_t *ret_len)
  * the mount point is the fifth field; after the optional fields and "-" come the
  * file system type, the source and the super options.
  */
-static int parse_mount_line(const char *line, size_t len, struct mount_entry *ret)
+static int parse_mount_line(const char *line, size_t len, struct mount_fields *ret)
 {
-        const char *p = line, *end = line + len, *w;
+        const char *p = line, *end = line + len, *w = NULL;
         size_t n = 0;
-        int r;
 
         for (int i = 0; i < 5; i++)
                 if (!(w = next_word(&p, end, &n)) || n == 0)
                         return -EINVAL;
-        r = unescape_token(w, n, ret->point, sizeof(ret->point));
-        if (r < 0)
-                return r;
+        ret->point = w;
+        ret->point_len = n;
         do {
                 if (!(w = next_word(&p, end, &n)))
                         return -EINVAL;
         } while (!(n == 1 && w[0] == '-'));
-        if (!(w = next_word(&p, end, &n)) ||
-            unescape_token(w, n, ret->fstype, sizeof(ret->fstype)) < 0)
+        if (!(ret->fstype = next_word(&p, end, &ret->fstype_len)) || !next_word(&p, end, &n))
                 return -EINVAL;
-        if (!next_word(&p, end, &n) || !(w = next_word(&p, end, &n)))
+        if (!(ret->super_options = next_word(&p, end, &ret->super_options_len)))
                 return -EINVAL;
-        return unescape_token(w, n, ret->super_options, sizeof(ret->super_options));
+        return 0;
 }
 
-static int options_have(const char *options, const char *word)
+static int word_is(const char *w, size_t n, const char *s)
 {
-        size_t n = strlen(word);
+        return n == strlen(s) && memcmp(w, s, n) == 0;
+}
 
-        for (const char *p = options; (p = strstr(p, word)); p += n)
-                if ((p == options || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+/* Whether a comma-separated option list has word, e.g. "rw,memory" has "memory". */
+static int options_have(const char *options, size_t len, const char *word)
+{
+        const char *p = options, *end = options + len;
+
+        while (p < end) {
+                const char *comma = memchr(p, ',', (size_t) (end - p));
+                const char *stop = comma ? comma : end;
+                if (word_is(p, (size_t) (stop - p), word))
                         return 1;
+                p = stop + 1;
+        }
         return 0;
 }
 
 /* CG_DEFAULT_ROOT wins over other cgroup2 mounts, such as a hybrid host's .../unified. */
-static void note_mount(const struct mount_entry *m, struct cg_mounts *mounts)
+static int note_mount(const struct mount_fields *m, struct cg_mounts *mounts)
 {
-        if (strcmp(m->fstype, "cgroup2") == 0) {
-                if (!mounts->unified[0] || strcmp(m->point, CG_DEFAULT_ROOT) == 0)
-                        memcpy(mounts->unified, m->point, sizeof(mounts->unified));
-        } else if (strcmp(m->fstype, "cgroup") == 0 && options_have(m->super_options, "memory")) {
-                if (!mounts->memory_v1[0])
-                        memcpy(mounts->memory_v1, m->point, sizeof(mounts->memory_v1));
-        }
+        char point[PATH_MAX];
+        int unified = word_is(m->fstype, m->fstype_len, "cgroup2");
+        int memory_v1 = word_is(m->fstype, m->fstype_len, "cgroup") &&
+                        options_have(m->super_options, m->super_options_len, "memory");
+
+        if (!unified && !memory_v1)
+                return 0;
+        int r = unescape_token(m->point, m->point_len, point, sizeof(point));
+        if (r < 0)
+                return r;
+        if (unified && (!mounts->unified[0] || strcmp(point, CG_DEFAULT_ROOT) == 0))
+                memcpy(mounts->unified, point, sizeof(point));
+        if (memory_v1 && !mounts->memory_v1[0])
+                memcpy(mounts->memory_v1, point, sizeof(point));
+        return 0;
 }
 
 static enum cg_layout classify(const struct cg_mounts *m)
@@ -121,11 +139,12 @@ int cg_mounts_parse(const char *mountinfo, size_t len, struct cg_mounts *ret)
         while (p < end) {
                 const char *nl = memchr(p, '\n', (size_t) (end - p));
                 const char *stop = nl ? nl : end;
-                struct mount_entry m;
+                struct mount_fields m;
                 int r = parse_mount_line(p, (size_t) (stop - p), &m);
+                if (r >= 0)
+                        r = note_mount(&m, &mounts);
                 if (r < 0)
                         return r;
-                note_mount(&m, &mounts);
                 p = nl ? nl + 1 : end;
         }
         mounts.layout = classify(&mounts);

@@ -106,8 +106,8 @@ struct file_spec {
 
 static const struct file_spec file_specs[_MEMCG_FILE_COUNT] = {
         VALUE(MEMCG_FILE_CURRENT, "memory.current", current_bytes, 0),
-        VALUE(MEMCG_FILE_MIN, "memory.min", min_bytes, 0),
-        VALUE(MEMCG_FILE_LOW, "memory.low", low_bytes, 0),
+        VALUE_OR_MAX(MEMCG_FILE_MIN, "memory.min", min_bytes, 0),
+        VALUE_OR_MAX(MEMCG_FILE_LOW, "memory.low", low_bytes, 0),
         VALUE_OR_MAX(MEMCG_FILE_HIGH, "memory.high", high_bytes, 0),
         VALUE_OR_MAX(MEMCG_FILE_MAX, "memory.max", max_bytes, 0),
         KEYED(MEMCG_FILE_STAT, "memory.stat", stat, 0, stat_fields, STAT_REQUIRED),
@@ -200,19 +200,33 @@ static int sample_file(struct memcg_reader *reader, int dirfd, enum memcg_file f
         return 0;
 }
 
-int memcg_sample_read(struct memcg_reader *reader, int dirfd, struct memcg_sample *ret,
-                      const char **ret_file)
+int memcg_sample_update(struct memcg_reader *reader, int dirfd, unsigned mask,
+                        struct memcg_sample *s, const char **ret_file)
 {
-        struct memcg_sample s = {0};
+        struct memcg_sample next = *s;
 
         for (enum memcg_file f = 0; f < _MEMCG_FILE_COUNT; f++) {
-                int r = sample_file(reader, dirfd, f, &s);
+                if (!(mask & MEMCG_FILE_BIT(f)))
+                        continue;
+                int r = sample_file(reader, dirfd, f, &next);
                 if (r < 0) {
                         if (ret_file)
                                 *ret_file = file_specs[f].name;
                         return r;
                 }
         }
+        *s = next;
+        return 0;
+}
+
+int memcg_sample_read(struct memcg_reader *reader, int dirfd, struct memcg_sample *ret,
+                      const char **ret_file)
+{
+        struct memcg_sample s = {0};
+
+        int r = memcg_sample_update(reader, dirfd, MEMCG_FILES_ALL, &s, ret_file);
+        if (r < 0)
+                return r;
         *ret = s;
         return 0;
 }

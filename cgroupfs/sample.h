@@ -118,6 +118,17 @@ void memcg_reader_close(struct memcg_reader *reader);
 int memcg_sample_read(struct memcg_reader *reader, int dirfd, struct memcg_sample *ret,
                       const char **ret_file);
 
+#define MEMCG_FILE_BIT(f) (1u << (f))
+#define MEMCG_FILES_ALL ((1u << _MEMCG_FILE_COUNT) - 1)
+
+/*
+ * Re-reads only the files in mask (MEMCG_FILE_BIT()s) into *s, leaving its other
+ * fields as they were: the agent reads the hot files every round and the limits
+ * only when inotify says they were written. *s is changed only on success.
+ */
+int memcg_sample_update(struct memcg_reader *reader, int dirfd, unsigned mask,
+                        struct memcg_sample *s, const char **ret_file);
+
 /* Samples once: opens, reads and closes the files. */
 int memcg_sample_read_once(int dirfd, struct memcg_sample *ret, const char **ret_file);
 
