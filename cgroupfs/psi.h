@@ -15,10 +15,20 @@ enum psi_stall { PSI_STALL_SOME, PSI_STALL_FULL };
 #define PSI_WINDOW_MIN_USEC 500000
 #define PSI_WINDOW_MAX_USEC 10000000
 
+#define PSI_TRIGGER_SPEC_MAX 64
+
+/*
+ * The trigger text, "some 150000 1000000", with its terminating NUL as the kernel
+ * document writes it. Returns the bytes to write (including the NUL) or -EINVAL.
+ */
+int psi_trigger_format(enum psi_stall stall, uint64_t threshold_usec, uint64_t window_usec,
+                       char buf[static PSI_TRIGGER_SPEC_MAX]);
+
 /*
  * Opens dirfd/name (e.g. "memory.pressure") and registers one trigger on it.
- * Returns the fd to poll for POLLPRI, or -errno (-EINVAL for bad numbers before
- * anything is written, -ENOENT when the cgroup or PSI is absent).
+ * Returns the fd to poll for POLLPRI, or -errno: -EINVAL for bad numbers, -ENOENT
+ * when the cgroup or PSI is absent, -EMEDIUMTYPE when the file is not on cgroupfs
+ * or procfs (a fixture tree: nothing is written to it).
  */
 int psi_trigger_open(int dirfd, const char *name, enum psi_stall stall, uint64_t threshold_usec,
                      uint64_t window_usec);
