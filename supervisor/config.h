@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * cgmem's configuration: /etc/cgmem/cgmem.conf, an INI file like systemd's own
+ * *.conf files ("[section]" headers, "key = value" lines, "#" comments), every
+ * key also settable with --set section.key=value. Errors name file:line.
+ */
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/cgmem/cgmem.conf"
+
+enum psi_stall_kind { CONFIG_PSI_SOME, CONFIG_PSI_FULL };
+
+struct cgmem_config {
+        /* [cgroup] */
+        char *root;             /* root = /sys/fs/cgroup (empty: discover the cgroup2 mount) */
+        char **container_globs; /* containers = GLOB... : more paths that are containers */
+        int all;                /* all = no : every memory cgroup is a container */
+
+        /* [sampling] */
+        uint64_t interval_usec;        /* interval = 1s : the backstop sample round */
+        uint64_t rescan_interval_usec; /* rescan = 30s : the backstop full walk */
+
+        /* [psi] */
+        enum psi_stall_kind psi_stall; /* stall = some */
+        uint64_t psi_threshold_usec;   /* threshold = 150ms */
+        uint64_t psi_window_usec;      /* window = 1s */
+        double psi_usage_fraction;     /* usage_fraction = 0.5 : arm above this share of limit */
+        unsigned psi_max_triggers;     /* max_triggers = 256 : psimon threads are not free */
+
+        /* [events] */
+        int events_stdout;                    /* stdout = yes */
+        char *events_file;                    /* file = PATH (empty: none) */
+        int events_journal;                   /* journal = no */
+        unsigned events_queue;                /* queue = 4096 : events held per blocked sink */
+        uint64_t kernel_memory_interval_usec; /* kernel_memory_interval = 60s */
+        double kernel_memory_threshold_pct;   /* kernel_memory_threshold = 20 : % of current */
+
+        /* [agent] */
+        int dry_run; /* dry_run = no */
+        int mlock;   /* mlock = yes */
+};
+
+struct config_error {
+        char where[512]; /* "FILE:LINE" or "--set" */
+        char message[256];
+};
+
+void config_init_defaults(struct cgmem_config *c);
+void config_free(struct cgmem_config *c);
+
+/*
+ * Loads path over what c holds. A missing file is not an error unless
+ * must_exist. On failure returns -EINVAL (or -errno for I/O) and fills *err.
+ */
+int config_load_file(struct cgmem_config *c, const char *path, int must_exist,
+                     struct config_error *err);
+
+/* Applies "section.key=value" as the file would. */
+int config_set(struct cgmem_config *c, const char *assignment, struct config_error *err);
+
+/* Checks values that only make sense together (threshold <= window, ...). */
+int config_validate(const struct cgmem_config *c, struct config_error *err);
+
+/* Writes the effective configuration in the file's own format, every key. */
+int config_write(const struct cgmem_config *c, FILE *f);
