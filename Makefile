@@ -70,6 +70,7 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 # Unit tests run from the top of the tree: fixtures are found as tests/fixtures/...
 unit: cgmem $(UNIT_BINS)
 	@tests/run-unit $(UNIT_BINS)
+	@tests/schema/check ./cgmem
 
 # The same tests under AddressSanitizer and UBSan, in a build tree of their own.
 unit-asan:
@@ -79,10 +80,12 @@ unit-asan:
 
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 10
-$(BUILD)/fuzz/tests/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+# The fuzzed parsers: cgroupfs/ and the kernel-log parser of the supervisor.
+FUZZ_LIB_SRCS := $(LIB_SRCS) supervisor/kmsg.c
+$(BUILD)/fuzz/tests/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -std=gnu17 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined \
-		-o $@ $< $(LIB_SRCS)
+		-o $@ $< $(FUZZ_LIB_SRCS)
 
 fuzz: $(FUZZ_BINS)
 
@@ -120,7 +123,14 @@ check: deps
 # Debian packages for the build, the unit and fuzz tests, and the VM suite.
 DEB_DEPS := gcc make pkg-config clang libclang-rt-14-dev clang-format libjansson-dev \
 	libsystemd-dev libseccomp-dev libcurl4-openssl-dev libcmocka-dev \
-	qemu-system-x86 busybox-static cpio kmod python3 libcgroup-dev strace
+	qemu-system-x86 busybox-static cpio kmod python3 libcgroup-dev strace python3-jsonschema
+# Boots the test VM and shows cgmem at work there (tests/vm/demo).
+demo: deps cgmem $(HELPER_BINS)
+	@mkdir -p $(BUILD)/demo
+	@[ -s $(BUILD)/demo/cache.bin ] || head -c 100663296 /dev/urandom >$(BUILD)/demo/cache.bin
+	@tests/vm/run -q --mem 1024 --timeout 180 -- tests/vm/demo $(BUILD) || \
+		{ echo "make demo: the VM run failed; see the console log named above" >&2; exit 1; }
+
 deps:
 	@missing=; for p in $(DEB_DEPS); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || \

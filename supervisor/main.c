@@ -6,6 +6,7 @@
 #include "exit-status.h"
 #include "log.h"
 #include "ps.h"
+#include "run.h"
 
 static const struct {
         const char *name;
@@ -13,6 +14,7 @@ static const struct {
         const char *summary;
 } verbs[] = {
         {"ps", verb_ps, "show every container's memory once"},
+        {"run", verb_run, "the node agent: watch containers, emit events"},
 };
 
 static void help(void)

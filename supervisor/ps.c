@@ -12,6 +12,7 @@
 #include "cgroupfs/sample.h"
 #include "cgroupfs/walk.h"
 #include "exit-status.h"
+#include "json-util.h"
 #include "log.h"
 #include "units.h"
 
@@ -181,25 +182,6 @@ static void print_row(const struct ps_row *row)
                row->path);
 }
 
-/* Byte counts as JSON integers; "max" (and anything beyond int64) is null. */
-static json_t *json_u64(uint64_t v)
-{
-        return v > INT64_MAX ? json_null() : json_integer((json_int_t) v);
-}
-
-static json_t *json_pct(double pct)
-{
-        return pct < 0 ? json_null() : json_real(pct);
-}
-
-static json_t *row_events_json(const struct memcg_events *e)
-{
-        return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "low", json_u64(e->low), "high",
-                         json_u64(e->high), "max", json_u64(e->max), "oom", json_u64(e->oom),
-                         "oom_kill", json_u64(e->oom_kill), "oom_group_kill",
-                         json_u64(e->oom_group_kill));
-}
-
 static json_t *row_psi_json(const struct memcg_sample *s)
 {
         if (!(s->have & MEMCG_HAVE_PSI))
@@ -225,7 +207,7 @@ static json_t *row_json(const struct ps_row *row)
                 json_u64(memcg_kernel_bytes(s)), "kernel_share_pct", memcg_kernel_share_pct(s),
                 "sock_bytes", json_u64(s->stat.sock), "swap_current_bytes",
                 s->have & MEMCG_HAVE_SWAP ? json_u64(s->swap_current_bytes) : json_null(), "psi",
-                row_psi_json(s), "events", row_events_json(&s->events));
+                row_psi_json(s), "events", json_memcg_events(&s->events));
 }
 
 static int print_json_row(const struct ps_row *row)

@@ -373,11 +373,20 @@ int main(int argc, char **argv)
         int opt;
         while ((opt = getopt(argc, argv, "n:N:w:o:h")) != -1) {
                 switch (opt) {
-                case 'n': iters = parse_count(optarg); break;
-                case 'N': lcg_iters = parse_count(optarg); break;
-                case 'w': warmup = parse_count(optarg); break;
-                case 'o': only = optarg; break;
-                default: usage();
+                case 'n':
+                        iters = parse_count(optarg);
+                        break;
+                case 'N':
+                        lcg_iters = parse_count(optarg);
+                        break;
+                case 'w':
+                        warmup = parse_count(optarg);
+                        break;
+                case 'o':
+                        only = optarg;
+                        break;
+                default:
+                        usage();
                 }
         }
         if (argc - optind != 2)
@@ -441,8 +450,8 @@ int main(int argc, char **argv)
 
         printf("\ntimes in µs; 'per value' = median / values per op "
                "(libcgroup: values = files cgroup_get_cgroup() read)\n");
-        printf("%-44s %7s %11s %11s %11s %12s %11s\n", "operation", "count", "median",
-               "p99", "mean", "values/op", "per value");
+        printf("%-44s %7s %11s %11s %11s %12s %11s\n", "operation", "count", "median", "p99",
+               "mean", "values/op", "per value");
 
         struct result res[16];
         int nres = 0;
@@ -468,8 +477,8 @@ int main(int argc, char **argv)
                     s_files, "file");
         }
         RUN("d  libcgroup get_cgroup + uint64", op_libcgroup, lcg_iters, lcg_values, "file");
-        RUN("d' libcgroup get_cgroup + string", op_libcgroup_string, lcg_iters >= 40 ? lcg_iters / 4 : 10, lcg_values,
-            "file");
+        RUN("d' libcgroup get_cgroup + string", op_libcgroup_string,
+            lcg_iters >= 40 ? lcg_iters / 4 : 10, lcg_values, "file");
 
         /* Per-number view of the cgmem samples, and the ratios. */
         const struct result *a = NULL, *b = NULL, *once = NULL, *hot = NULL, *lcg = NULL;
@@ -502,11 +511,11 @@ int main(int argc, char **argv)
                         printf("  libcgroup / pread              %8.0fx\n",
                                lcg->median_ns / b->median_ns);
                 if (once)
-                        printf("  libcgroup / full cgmem sample cold (%d files) %6.1fx\n",
-                               s_files, lcg->median_ns / once->median_ns);
+                        printf("  libcgroup / full cgmem sample cold (%d files) %6.1fx\n", s_files,
+                               lcg->median_ns / once->median_ns);
                 if (hot)
-                        printf("  libcgroup / full cgmem sample hot  (%d files) %6.1fx\n",
-                               s_files, lcg->median_ns / hot->median_ns);
+                        printf("  libcgroup / full cgmem sample hot  (%d files) %6.1fx\n", s_files,
+                               lcg->median_ns / hot->median_ns);
         }
         if (c.sink == 42) /* never; uses the sink */
                 printf(" \n");

@@ -147,7 +147,7 @@ void case_ps_on_pure_v2_needs_no_root(void)
         while (line > run.table && line[-1] != '\n')
                 line--;
         KT_ASSERT(strstr(line, " 32M ") && strstr(line, " 32M ") < strstr(line, path),
-                  "the 32 MiB limit is not shown as 32M in \"%.*s\"",
-                  (int) strcspn(line, "\n"), line);
+                  "the 32 MiB limit is not shown as 32M in \"%.*s\"", (int) strcspn(line, "\n"),
+                  line);
         json_decref(run.rows);
 }

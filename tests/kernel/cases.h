@@ -11,3 +11,7 @@ void case_kill_empties_forking_cgroup(void);
 void case_walk_survives_vanishing_cgroups(void);
 void case_ps_lists_guest_cgroups(void);
 void case_ps_on_pure_v2_needs_no_root(void);
+void case_agent_container_lifecycle(void);
+void case_agent_pressure_from_trigger(void);
+void case_agent_kernel_memory(void);
+void case_agent_blocked_stdout_drops(void);

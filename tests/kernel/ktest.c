@@ -19,6 +19,10 @@ static const struct kt_case cases[] = {
         {"walk_survives_vanishing_cgroups", case_walk_survives_vanishing_cgroups},
         {"ps_lists_guest_cgroups", case_ps_lists_guest_cgroups},
         {"ps_on_pure_v2_needs_no_root", case_ps_on_pure_v2_needs_no_root},
+        {"agent_container_lifecycle", case_agent_container_lifecycle},
+        {"agent_pressure_from_trigger", case_agent_pressure_from_trigger},
+        {"agent_kernel_memory", case_agent_kernel_memory},
+        {"agent_blocked_stdout_drops", case_agent_blocked_stdout_drops},
 };
 
 int main(int argc, char *argv[])

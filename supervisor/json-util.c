@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "json-util.h"
+
+json_t *json_u64(uint64_t v)
+{
+        return v > INT64_MAX ? json_null() : json_integer((json_int_t) v);
+}
+
+json_t *json_pct(double pct)
+{
+        return pct < 0 ? json_null() : json_real(pct);
+}
+
+json_t *json_memcg_events(const struct memcg_events *e)
+{
+        return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "low", json_u64(e->low), "high",
+                         json_u64(e->high), "max", json_u64(e->max), "oom", json_u64(e->oom),
+                         "oom_kill", json_u64(e->oom_kill), "oom_group_kill",
+                         json_u64(e->oom_group_kill));
+}
+
+static json_t *json_psi_line(const struct psi_line *l)
+{
+        return json_pack("{s:f, s:f, s:f, s:o}", "avg10", l->avg10 / 100.0, "avg60",
+                         l->avg60 / 100.0, "avg300", l->avg300 / 100.0, "total_usec",
+                         json_u64(l->total_usec));
+}
+
+json_t *json_psi(const struct psi_stats *psi)
+{
+        return json_pack("{s:o, s:o}", "some", json_psi_line(&psi->some), "full",
+                         psi->has_full ? json_psi_line(&psi->full) : json_null());
+}
+
+json_t *json_kernel_breakdown(const struct memcg_sample *s)
+{
+        const struct memcg_stat *st = &s->stat;
+
+        return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "kernel",
+                         json_u64(memcg_kernel_bytes(s)), "slab", json_u64(st->slab),
+                         "slab_reclaimable", json_u64(st->slab_reclaimable), "slab_unreclaimable",
+                         json_u64(st->slab_unreclaimable), "sock", json_u64(st->sock), "percpu",
+                         json_u64(st->percpu), "kernel_stack", json_u64(st->kernel_stack),
+                         "pagetables", json_u64(st->pagetables), "vmalloc", json_u64(st->vmalloc));
+}

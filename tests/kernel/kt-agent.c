@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "kt-agent.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroupfs/mount.h"
+#include "kt.h"
+
+static void open_copy(struct kt_agent *a, const char *name)
+{
+        const char *dir = getenv("KT_EVENTS_DIR");
+        char path[512];
+
+        if (!dir)
+                return;
+        snprintf(path, sizeof(path), "%s/%s.jsonl", dir, name);
+        a->copy = fopen(path, "we");
+        KT_ASSERT(a->copy, "open %s: %m", path);
+}
+
+void kt_agent_start(struct kt_agent *a, const char *name, const char *const args[])
+{
+        const char *cgmem = getenv("KT_CGMEM");
+        const char *argv[32] = {cgmem, "run"};
+        int p[2];
+        size_t n = 2;
+
+        KT_ASSERT(cgmem, "KT_CGMEM is not set");
+        for (; args[n - 2] && n < 31; n++)
+                argv[n] = args[n - 2];
+        argv[n] = NULL;
+        *a = (struct kt_agent){.events = json_array()};
+        open_copy(a, name);
+        KT_ASSERT(pipe2(p, O_CLOEXEC) == 0, "pipe: %m");
+        a->pid = fork();
+        KT_ASSERT(a->pid >= 0, "fork: %m");
+        if (a->pid == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                dup2(p[1], STDOUT_FILENO);
+                execv(cgmem, (char *const *) argv);
+                _exit(127);
+        }
+        close(p[1]);
+        a->out = p[0];
+}
+
+/* Splits one complete line off the buffer, or returns NULL. */
+static json_t *take_line(struct kt_agent *a)
+{
+        char *nl = memchr(a->buf, '\n', a->len);
+        json_error_t err;
+
+        if (!nl)
+                return NULL;
+        *nl = '\0';
+        json_t *event = json_loads(a->buf, 0, &err);
+        KT_ASSERT(event && json_is_object(event), "the agent printed a non-JSON line: %s (%s)",
+                  a->buf, err.text);
+        if (a->copy) {
+                fprintf(a->copy, "%s\n", a->buf);
+                fflush(a->copy);
+        }
+        size_t used = (size_t) (nl - a->buf) + 1;
+        memmove(a->buf, nl + 1, a->len - used);
+        a->len -= used;
+        json_array_append_new(a->events, event);
+        return event;
+}
+
+json_t *kt_agent_next(struct kt_agent *a, int timeout_ms)
+{
+        uint64_t deadline = kt_now_usec() + (uint64_t) timeout_ms * 1000;
+
+        for (;;) {
+                json_t *event = take_line(a);
+                if (event)
+                        return event;
+                uint64_t now = kt_now_usec();
+                if (now >= deadline)
+                        return NULL;
+                struct pollfd p = {.fd = a->out, .events = POLLIN};
+                int n = poll(&p, 1, (int) ((deadline - now) / 1000) + 1);
+                KT_ASSERT(n >= 0, "poll: %m");
+                if (n == 0)
+                        continue;
+                KT_ASSERT(a->len < sizeof(a->buf), "an event line longer than 64 KiB");
+                ssize_t r = read(a->out, a->buf + a->len, sizeof(a->buf) - a->len);
+                KT_ASSERT(r > 0, "the agent's stdout closed (did it exit?)");
+                a->len += (size_t) r;
+        }
+}
+
+const char *kt_json_str(json_t *o, const char *key)
+{
+        json_t *v = json_object_get(o, key);
+        return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+int64_t kt_json_int(json_t *o, const char *key)
+{
+        json_t *v = json_object_get(o, key);
+        KT_ASSERT(json_is_integer(v), "%s is not an integer", key);
+        return json_integer_value(v);
+}
+
+json_t *kt_agent_expect(struct kt_agent *a, const char *type, const char *cgroup, int timeout_ms)
+{
+        uint64_t deadline = kt_now_usec() + (uint64_t) timeout_ms * 1000;
+
+        for (;;) {
+                uint64_t now = kt_now_usec();
+                KT_ASSERT(now < deadline, "no %s event for %s within %d ms", type,
+                          cgroup ? cgroup : "any cgroup", timeout_ms);
+                json_t *e = kt_agent_next(a, (int) ((deadline - now) / 1000) + 1);
+                if (!e)
+                        continue;
+                const char *t = kt_json_str(e, "type"), *c = kt_json_str(e, "cgroup");
+                if (strcmp(t, type) == 0 && (!cgroup || (c && strcmp(c, cgroup) == 0)))
+                        return e;
+        }
+}
+
+void kt_agent_stop(struct kt_agent *a)
+{
+        KT_ASSERT(kill(a->pid, SIGTERM) == 0, "kill: %m");
+        kt_agent_expect(a, "stopping", NULL, 5000);
+        int status = kt_wait(a->pid, 5000);
+        KT_ASSERT(status != -1, "the agent did not exit within 5 s of SIGTERM");
+        KT_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0, "agent exit status 0x%x", status);
+        while (kt_agent_next(a, 0))
+                ;
+        if (a->copy)
+                fclose(a->copy);
+        close(a->out);
+}
+
+void kt_agent_assert_contiguous(const struct kt_agent *a)
+{
+        size_t i;
+        json_t *e;
+        int64_t prev = 0;
+
+        json_array_foreach(a->events, i, e)
+        {
+                int64_t seq = kt_json_int(e, "seq");
+                KT_ASSERT(seq == prev + 1, "seq %lld follows %lld", (long long) seq,
+                          (long long) prev);
+                prev = seq;
+        }
+}
+
+void kt_agent_cgroup(const char *child, char *buf, size_t size)
+{
+        snprintf(buf, size, "%s/%s", kt_cgroup_base() + strlen(CG_DEFAULT_ROOT), child);
+}

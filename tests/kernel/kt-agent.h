@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Running the real agent (cgmem run) in a case: its stdout is a pipe the case
+ * reads events from, each one kept (and copied to $KT_EVENTS_DIR for the schema
+ * check that closes the suite).
+ */
+
+#include <jansson.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct kt_agent {
+        pid_t pid;
+        int out;         /* read end of the agent's stdout */
+        char buf[65536]; /* bytes read but not yet split into lines */
+        size_t len;
+        json_t *events; /* every event read so far, in order */
+        FILE *copy;     /* $KT_EVENTS_DIR/<case>.jsonl */
+};
+
+/* Starts "cgmem run ARGS..." (NULL-terminated); name names the events copy. */
+void kt_agent_start(struct kt_agent *a, const char *name, const char *const args[]);
+
+/* Reads the next event; NULL after timeout_ms without one. The agent keeps the reference. */
+json_t *kt_agent_next(struct kt_agent *a, int timeout_ms);
+
+/* Reads until an event of type (and cgroup, if not NULL) arrives; fails the case on timeout. */
+json_t *kt_agent_expect(struct kt_agent *a, const char *type, const char *cgroup, int timeout_ms);
+
+/* SIGTERM, then waits for the "stopping" event and a clean exit. */
+void kt_agent_stop(struct kt_agent *a);
+
+/* Fails the case unless the seqs of all events read are consecutive. */
+void kt_agent_assert_contiguous(const struct kt_agent *a);
+
+/* The cgroup path of a case child as the agent prints it: "/cgmem-ktest/<case>/<child>". */
+void kt_agent_cgroup(const char *child, char *buf, size_t size);
+
+int64_t kt_json_int(json_t *o, const char *path);
+const char *kt_json_str(json_t *o, const char *path);
