@@ -119,7 +119,7 @@ int memcg_sample_read(struct memcg_reader *reader, int dirfd, struct memcg_sampl
                       const char **ret_file);
 
 #define MEMCG_FILE_BIT(f) (1u << (f))
-#define MEMCG_FILES_ALL ((1u << _MEMCG_FILE_COUNT) - 1)
+#define MEMCG_FILES_ALL   ((1u << _MEMCG_FILE_COUNT) - 1)
 
 /*
  * Re-reads only the files in mask (MEMCG_FILE_BIT()s) into *s, leaving its other

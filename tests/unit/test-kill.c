@@ -198,9 +198,9 @@ static void test_psi_trigger_write(void **state)
 
         /* A regular file (a fixture tree) is never written: the kernel case writes real ones. */
         psi_scratch_init(&p);
-        assert_int_equal(psi_trigger_open(p.dirfd, "memory.pressure", PSI_STALL_SOME, 150000,
-                                          1000000),
-                         -EMEDIUMTYPE);
+        assert_int_equal(
+                psi_trigger_open(p.dirfd, "memory.pressure", PSI_STALL_SOME, 150000, 1000000),
+                -EMEDIUMTYPE);
         assert_int_equal(file_size(p.path), 0);
 
         /* Absent PSI or cgroup: -ENOENT. */
