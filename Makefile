@@ -128,7 +128,7 @@ DEB_DEPS := gcc make pkg-config clang libclang-rt-14-dev clang-format libjansson
 demo: deps cgmem $(HELPER_BINS)
 	@mkdir -p $(BUILD)/demo
 	@[ -s $(BUILD)/demo/cache.bin ] || head -c 100663296 /dev/urandom >$(BUILD)/demo/cache.bin
-	@tests/vm/run -q --mem 1024 --timeout 180 -- tests/vm/demo $(BUILD) || \
+	@tests/vm/run --mem 1024 --timeout 180 -- tests/vm/demo $(BUILD) || \
 		{ echo "make demo: the VM run failed; see the console log named above" >&2; exit 1; }
 
 deps:

@@ -60,8 +60,7 @@ static int first_sample(struct agent *a, struct watch *w)
         w->sampled = true;
         w->reported_events = w->sample.events;
         w->psi_some_total_usec = w->sample.psi.some.total_usec;
-        w->kernel_share_above =
-                memcg_kernel_share_pct(&w->sample) >= a->config->kernel_memory_threshold_pct;
+        w->kernel_share_above = false; /* the first round tells if it is above */
         return 0;
 }
 

@@ -72,9 +72,13 @@ void sampling_limits_changed(struct agent *a, struct watch *w)
         memcg_sample_update(&w->reader, w->dirfd, LIMIT_FILES, &w->sample, NULL);
 }
 
+/* Below this, a share is a few pages over a few pages: noise, not a finding. */
+#define KERNEL_SHARE_MIN_CURRENT_BYTES (UINT64_C(4) << 20)
+
 static void report_kernel_memory(struct agent *a, struct watch *w, uint64_t now)
 {
-        bool above = memcg_kernel_share_pct(&w->sample) >= a->config->kernel_memory_threshold_pct;
+        bool above = w->sample.current_bytes >= KERNEL_SHARE_MIN_CURRENT_BYTES &&
+                     memcg_kernel_share_pct(&w->sample) >= a->config->kernel_memory_threshold_pct;
 
         if (above != w->kernel_share_above) {
                 w->kernel_share_above = above;
