@@ -81,8 +81,11 @@ struct watch *discovery_add(struct agent *a, int dirfd, const char *path, bool d
                 psi_update_trigger(a, w);
                 return w;
         }
-        if (first_sample(a, w) < 0) {
-                /* Gone before its first sample, or not readable: not a container we can watch. */
+        int r = first_sample(a, w);
+        if (r < 0) {
+                /* Gone before its first sample is the normal race; anything else is said. */
+                if (!errno_is_gone(r))
+                        log_warning("cannot watch container /%s: %s", path, strerror(-r));
                 watch_table_remove(&a->watches, w);
                 return NULL;
         }
