@@ -20,6 +20,7 @@
 #include "cgroupfs/parse.h"
 #include "cgroupfs/walk.h"
 #include "emit.h"
+#include "enforce.h"
 #include "events.h"
 #include "log.h"
 #include "timeutil.h"
@@ -76,6 +77,8 @@ struct watch *discovery_add(struct agent *a, int dirfd, const char *path, bool d
         w->generation = a->generation;
         w->seen_usec = now_usec();
         w->is_container = path[0] && classify_is_container(path, !delegates_memory, &a->rules);
+        if (w->is_container)
+                identity_from_path(path, &w->identity);
         add_inotify_watch(a, w);
         if (!w->is_container) {
                 psi_update_trigger(a, w);
@@ -91,6 +94,8 @@ struct watch *discovery_add(struct agent *a, int dirfd, const char *path, bool d
         }
         a->watches.n_containers++;
         emitter_emit(a->emitter, event_container_seen(w));
+        enforce_adopt(a, w);
+        enforce_evaluate(a, w, SIGNAL_DISCOVERY, w->seen_usec);
         psi_update_trigger(a, w);
         return w;
 }

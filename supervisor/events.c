@@ -5,12 +5,35 @@
 
 #include "json-util.h"
 
-/* Every container event starts with the cgroup it is about. */
+static json_t *string_or_null(const char *s)
+{
+        return s && s[0] ? json_string(s) : json_null();
+}
+
+/* Who the container is, as far as its cgroup path tells; names come from the runtimes. */
+static json_t *identity_json(const struct container_identity *id)
+{
+        json_t *k8s = json_null();
+
+        if (id->pod_uid[0])
+                k8s = json_pack("{s:s, s:o}", "pod_uid", id->pod_uid, "qos",
+                                string_or_null(pod_qos_to_string(id->qos)));
+        return json_pack("{s:o, s:o, s:o, s:o}", "runtime",
+                         string_or_null(container_runtime_to_string(id->runtime)), "id",
+                         string_or_null(id->id), "unit", string_or_null(id->unit), "kubernetes",
+                         k8s);
+}
+
+/* Every container event starts with the cgroup it is about, and who lives there. */
 static json_t *container_event(const char *type, const struct watch *w)
 {
         char path[PATH_MAX + 2];
-        return json_pack("{s:s, s:s}", "type", type, "cgroup",
-                         watch_display_path(w, path, sizeof(path)));
+        json_t *e = json_pack("{s:s, s:s}", "type", type, "cgroup",
+                              watch_display_path(w, path, sizeof(path)));
+
+        if (e && w->identity.runtime != RUNTIME_UNKNOWN)
+                json_object_set_new(e, "container", identity_json(&w->identity));
+        return e;
 }
 
 /* Adds fields to event, or drops the event when memory ran out. */

@@ -13,6 +13,8 @@
 #include <systemd/sd-event.h>
 
 #include "cgroupfs/sample.h"
+#include "cri/identity.h"
+#include "policy.h"
 
 struct agent;
 
@@ -24,6 +26,7 @@ struct watch {
         int wd;                /* inotify watch descriptor, -1 if none */
         bool delegates_memory; /* memory in cgroup.subtree_control */
         bool is_container;
+        struct container_identity identity; /* from the path alone */
         struct memcg_reader reader;
         struct memcg_sample sample; /* the latest successful sample */
         bool sampled;
@@ -35,6 +38,12 @@ struct watch {
         sd_event_source *psi_source;
 
         uint64_t psi_some_total_usec; /* at the last round, for sampled pressure */
+
+        /* Enforcement: what the policy remembers, and the operator's mark. */
+        struct policy_state policy;
+        enum policy_mark mark; /* xattr user.cgmem.policy, or protect by configuration */
+        bool killed;
+        bool emptied_after_kill;
 
         /* memory_event coalescing and kernel_memory cadence. */
         struct memcg_events reported_events;
