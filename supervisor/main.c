@@ -7,6 +7,7 @@
 #include "log.h"
 #include "ps.h"
 #include "run.h"
+#include "top.h"
 
 static const struct {
         const char *name;
@@ -15,6 +16,7 @@ static const struct {
 } verbs[] = {
         {"ps", verb_ps, "show every container's memory once"},
         {"run", verb_run, "the node agent: watch containers, emit events"},
+        {"top", verb_top, "a live view of the containers' memory"},
 };
 
 static void help(void)

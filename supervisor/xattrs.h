@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Extended attributes cgmem reads and writes on cgroup directories (cgroupfs
+ * has user.* xattrs since 5.7). They outlive the agent, which is the point.
+ */
+
+/* The operator's word on a container: prefer, avoid or protect (systemd-oomd has the same). */
+#define XATTR_POLICY "user.cgmem.policy"
+
+/* memory.high before cgmem first changed it: present while cgmem's band or throttle is on. */
+#define XATTR_ORIGINAL_HIGH "user.cgmem.original_high"
