@@ -4,8 +4,15 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
+#include "macro.h"
 #include "parse.h"
+
+#include <signal.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 struct cgroup_events {
         uint64_t populated;
@@ -35,4 +42,96 @@ int cg_populated(int dirfd, struct read_buf *buf)
         if (!(seen & 1) || events.populated > 1)
                 return -EINVAL;
         return (int) events.populated;
+}
+
+static int pidfd_open_pid(int pid)
+{
+        long fd = syscall(SYS_pidfd_open, pid, 0);
+        return fd < 0 ? -errno : (int) fd;
+}
+
+/* Calls fn on every pid in cgroup.procs; stops at the first error fn returns. */
+static int for_each_proc(int dirfd, int (*fn)(int pid, void *userdata), void *userdata)
+{
+        struct read_buf buf = {0};
+        int r = cg_read_at(dirfd, "cgroup.procs", &buf);
+        int count = 0;
+
+        for (char *p = buf.data, *end; r >= 0 && p && *p; p = end) {
+                long pid = strtol(p, &end, 10);
+                if (end == p || pid <= 0) {
+                        r = -EINVAL;
+                        break;
+                }
+                if (*end == '\n')
+                        end++;
+                r = fn((int) pid, userdata);
+                count += r > 0;
+        }
+        read_buf_free(&buf);
+        return r < 0 ? r : count;
+}
+
+static int kill_pid(int pid, void *userdata)
+{
+        (void) userdata;
+        _cleanup_close_ int fd = pidfd_open_pid(pid);
+        if (fd < 0)
+                return fd == -ESRCH ? 0 : fd;
+        if (syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0) < 0)
+                return errno == ESRCH ? 0 : -errno;
+        return 1;
+}
+
+static void sleep_usec(long usec)
+{
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = usec * 1000};
+        nanosleep(&ts, NULL);
+}
+
+/* Waits up to about 100 ms for cgroup.events to say frozen. */
+static void wait_frozen(int dirfd)
+{
+        static const struct keyed_field fields[] = {
+                {"populated", offsetof(struct cgroup_events, populated)},
+                {"frozen", offsetof(struct cgroup_events, frozen)},
+        };
+        struct read_buf buf = {0};
+
+        for (int i = 0; i < 100; i++) {
+                struct cgroup_events events = {0};
+                uint64_t seen;
+                if (cg_read_at(dirfd, "cgroup.events", &buf) < 0 ||
+                    parse_keyed(buf.data, buf.len, fields, 2, &events, &seen) < 0 ||
+                    events.frozen || !events.populated)
+                        break;
+                sleep_usec(1000);
+        }
+        read_buf_free(&buf);
+}
+
+int cg_kill_by_freezing(int dirfd)
+{
+        int r = cg_write_at(dirfd, "cgroup.freeze", "1");
+        if (r < 0)
+                return r;
+        wait_frozen(dirfd);
+        /* Frozen, nothing can fork; SIGKILL reaches frozen tasks and they die on thaw. */
+        r = for_each_proc(dirfd, kill_pid, NULL);
+        int t = cg_write_at(dirfd, "cgroup.freeze", "0");
+        return r < 0 ? r : t < 0 ? t : r;
+}
+
+static int mrelease_pid(int pid, void *userdata)
+{
+        (void) userdata;
+        _cleanup_close_ int fd = pidfd_open_pid(pid);
+        if (fd < 0)
+                return 0;
+        return syscall(SYS_process_mrelease, fd, 0) == 0;
+}
+
+int cg_mrelease_procs(int dirfd)
+{
+        return for_each_proc(dirfd, mrelease_pid, NULL);
 }

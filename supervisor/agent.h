@@ -13,6 +13,7 @@
 #include "classify.h"
 #include "config.h"
 #include "oom.h"
+#include "policy.h"
 #include "watch.h"
 
 struct emitter;
@@ -49,6 +50,13 @@ struct agent {
         bool inotify_exhausted; /* out of watches: the rescan timer is all there is */
         sd_event_source *sample_timer;
         sd_event_source *rescan_timer;
+
+        struct policy_config policy;
+        char self_cgroup[4096]; /* the agent's own cgroup, never killed */
+        struct {
+                uint64_t pressure_since_usec; /* 0: not under pressure */
+                uint64_t hold_until_usec;     /* after a kill, pressure lags */
+        } node;
 
         unsigned generation; /* of the current discovery scan */
         unsigned rounds;

@@ -39,6 +39,27 @@ struct cgmem_config {
         uint64_t kernel_memory_interval_usec; /* kernel_memory_interval = 60s */
         double kernel_memory_threshold_pct;   /* kernel_memory_threshold = 20 : % of current */
 
+        /* [enforce]: see supervisor/policy.h for what each threshold does */
+        int enforce;                   /* enabled = yes : the global switch for every action */
+        int enforce_kill;              /* kill = yes : no: throttle and release only */
+        char **protect_globs;          /* protect = GLOB... : never killed, see cgmem.conf */
+        double guard_fraction;         /* guard_fraction = 0.04 : memory.high this far below max */
+        unsigned runaway_mib_per_sec;  /* runaway_rate = 16 : MiB/s at the guard band */
+        double leak_floor_fraction;    /* leak_floor = 0.8 */
+        uint64_t leak_horizon_usec;    /* leak_horizon = 5min */
+        uint64_t leak_kill_after_usec; /* leak_kill_after = 15s */
+        uint64_t release_after_usec;   /* release_after = 10s */
+        uint64_t stuck_after_usec;     /* stuck_after = 10s */
+        double stuck_psi_full_pct;     /* stuck_psi_full = 10 */
+        int stuck_kill;         /* stuck_kill = yes : no: release and let the kernel decide */
+        uint64_t cooldown_usec; /* cooldown = 10s */
+
+        /* [node]: systemd-oomd-like handling of pressure on the whole node or a slice */
+        char *node_slice;                     /* slice = (the root) : "/kubepods.slice" */
+        double node_pressure_full_pct;        /* pressure_full = 60 : full avg10, as systemd-oomd */
+        uint64_t node_pressure_duration_usec; /* pressure_duration = 30s, as systemd-oomd */
+        uint64_t node_post_kill_delay_usec;   /* post_kill_delay = 15s : pressure lags a kill */
+
         /* [agent] */
         int dry_run; /* dry_run = no */
         int mlock;   /* mlock = yes */

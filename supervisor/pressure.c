@@ -19,8 +19,10 @@
 #include "cgroupfs/macro.h"
 #include "cgroupfs/psi.h"
 #include "emit.h"
+#include "enforce.h"
 #include "events.h"
 #include "log.h"
+#include "node.h"
 #include "timeutil.h"
 
 #define DISARM_FACTOR 0.8
@@ -36,7 +38,7 @@ static bool psi_should_arm(const struct agent *a, const struct watch *w)
 
         if (!a->features.psi || a->once)
                 return false;
-        if (!w->path[0])
+        if (!w->path[0] || node_is_slice(a, w))
                 return true;
         if (!w->is_container || !w->sampled)
                 return false;
@@ -69,10 +71,15 @@ static int on_trigger(sd_event_source *s, int fd, uint32_t revents, void *userda
                 disarm(a, w);
                 return 0;
         }
-        unsigned files = MEMCG_FILE_BIT(MEMCG_FILE_PRESSURE) | MEMCG_FILE_BIT(MEMCG_FILE_CURRENT);
+        /* The root has no memory.current: a slice is judged by its pressure alone. */
+        unsigned files = w->is_container ? HOT_FILES : MEMCG_FILE_BIT(MEMCG_FILE_PRESSURE);
+        uint64_t signal_usec = now_usec();
         if (memcg_sample_update(&w->reader, w->dirfd, files, &w->sample, NULL) < 0)
                 return 0;
         emitter_emit(a->emitter, event_pressure(a, w, PRESSURE_PSI_TRIGGER));
+        if (node_is_slice(a, w))
+                node_pressure_check(a, w, signal_usec);
+        enforce_evaluate(a, w, SIGNAL_PSI_TRIGGER, signal_usec);
         return 0;
 }
 

@@ -22,6 +22,7 @@
 #include "cgroupfs/mount.h"
 #include "cgroupfs/parse.h"
 #include "emit.h"
+#include "enforce.h"
 #include "events.h"
 #include "exit-status.h"
 #include "log.h"
@@ -328,6 +329,8 @@ static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 
         char reason[32];
 
+        /* Nothing stays throttled because the agent went away. */
+        enforce_restore_all(a);
         snprintf(reason, sizeof(reason), "SIG%s", sigabbrev_np((int) si->ssi_signo));
         emitter_emit(a->emitter, event_stopping(reason, now_usec() - a->start_usec));
         sd_notify(0, "STOPPING=1");
@@ -348,6 +351,7 @@ static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *s
                 ctx->config = next;
                 ctx->agent.rules = (struct classify_rules){.globs = ctx->config.container_globs,
                                                            .all = ctx->config.all};
+                enforce_policy_config(&ctx->config, &ctx->agent.policy);
         }
         int r = emitter_reopen(ctx->agent.emitter);
         if (r < 0)
@@ -392,6 +396,8 @@ static int agent_start(struct run_context *ctx)
         int r;
 
         a->config = &ctx->config;
+        enforce_policy_config(a->config, &a->policy);
+        enforce_read_self_cgroup(a->self_cgroup, sizeof(a->self_cgroup));
         a->rules = (struct classify_rules){.globs = ctx->config.container_globs,
                                            .all = ctx->config.all};
         a->inotify_fd = -1;

@@ -9,7 +9,9 @@
 #include "agent.h"
 #include "cgroupfs/macro.h"
 #include "emit.h"
+#include "enforce.h"
 #include "events.h"
+#include "node.h"
 #include "timeutil.h"
 
 static bool oom_rose(const struct memcg_events *before, const struct memcg_events *after)
@@ -58,18 +60,21 @@ static void report_events(struct agent *a, struct watch *w, uint64_t now)
         w->memory_event_usec = now;
 }
 
-void sampling_events_changed(struct agent *a, struct watch *w, uint64_t now_usec_)
+void sampling_events_changed(struct agent *a, struct watch *w, uint64_t signal_usec)
 {
-        if (memcg_sample_update(&w->reader, w->dirfd, MEMCG_FILE_BIT(MEMCG_FILE_EVENTS), &w->sample,
-                                NULL) < 0)
+        /* Enforcement judges by working set, so it needs more than the counters. */
+        unsigned files = a->config->enforce ? HOT_FILES : MEMCG_FILE_BIT(MEMCG_FILE_EVENTS);
+
+        if (memcg_sample_update(&w->reader, w->dirfd, files, &w->sample, NULL) < 0)
                 return; /* gone: the rmdir's own notification drops the watch */
-        report_events(a, w, now_usec_);
+        report_events(a, w, signal_usec);
+        enforce_evaluate(a, w, SIGNAL_MEMORY_EVENTS, signal_usec);
 }
 
 void sampling_limits_changed(struct agent *a, struct watch *w)
 {
-        (void) a;
-        memcg_sample_update(&w->reader, w->dirfd, LIMIT_FILES, &w->sample, NULL);
+        if (memcg_sample_update(&w->reader, w->dirfd, LIMIT_FILES, &w->sample, NULL) >= 0)
+                enforce_evaluate(a, w, SIGNAL_SAMPLE, now_usec());
 }
 
 /* Below this, a share is a few pages over a few pages: noise, not a finding. */
@@ -121,6 +126,7 @@ static void sample_container(struct agent *a, struct watch *w, uint64_t now, uin
         report_events(a, w, now);
         report_kernel_memory(a, w, now);
         report_sampled_pressure(a, w, elapsed);
+        enforce_evaluate(a, w, SIGNAL_SAMPLE, now);
         psi_update_trigger(a, w);
 }
 
@@ -132,6 +138,8 @@ void sampling_round(struct agent *a, uint64_t now)
                 next = w->next;
                 if (w->is_container)
                         sample_container(a, w, now, elapsed);
+                else if (node_is_slice(a, w))
+                        node_pressure_check(a, w, now);
         }
         a->last_round_usec = now;
         a->rounds++;

@@ -16,6 +16,8 @@
 
 /* The agent treats the case's children as containers, samples fast, and reports on them. */
 #define AGENT_ARGS(glob) "--set", "cgroup.containers=" glob, "--interval", "250ms"
+/* For the cases about what the kernel does on its own: cgmem only watches. */
+#define WATCH_ONLY "--set", "enforce.enabled=no"
 
 /*
  * Creates a child that exists before the agent starts: its container_seen comes
@@ -45,7 +47,7 @@ void case_agent_container_lifecycle(void)
 
         kt_delegate(cg);
         start_watching(&a, cg, "agent_container_lifecycle",
-                       (const char *const[]){AGENT_ARGS("cgmem-ktest/agent/*"), NULL});
+                       (const char *const[]){AGENT_ARGS("cgmem-ktest/agent/*"), WATCH_ONLY, NULL});
         kt_agent_cgroup("victim", path, sizeof(path));
 
         uint64_t t0 = kt_now_usec();

@@ -19,10 +19,21 @@ static const struct kt_case cases[] = {
         {"walk_survives_vanishing_cgroups", case_walk_survives_vanishing_cgroups},
         {"ps_lists_guest_cgroups", case_ps_lists_guest_cgroups},
         {"ps_on_pure_v2_needs_no_root", case_ps_on_pure_v2_needs_no_root},
+        {"top_in_tmux", case_top_in_tmux},
         {"agent_container_lifecycle", case_agent_container_lifecycle},
         {"agent_pressure_from_trigger", case_agent_pressure_from_trigger},
         {"agent_kernel_memory", case_agent_kernel_memory},
         {"agent_blocked_stdout_drops", case_agent_blocked_stdout_drops},
+        {"enforce_runaway_killed", case_enforce_runaway_killed},
+        {"enforce_cache_and_steady_untouched", case_enforce_cache_and_steady_untouched},
+        {"enforce_leak_throttled_then_killed", case_enforce_leak_throttled_then_killed},
+        {"enforce_leak_stops_released", case_enforce_leak_stops_released},
+        {"enforce_node_pressure_kills_bloat", case_enforce_node_pressure_kills_bloat},
+        {"enforce_node_pressure_respects_avoid", case_enforce_node_pressure_respects_avoid},
+        {"enforce_node_pressure_dry_run", case_enforce_node_pressure_dry_run},
+        {"enforce_restart_adopts_throttle", case_enforce_restart_adopts_throttle},
+        {"enforce_stuck_at_high_killed", case_enforce_stuck_at_high_killed},
+        {"enforce_stuck_at_high_released", case_enforce_stuck_at_high_released},
 };
 
 int main(int argc, char *argv[])

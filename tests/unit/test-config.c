@@ -199,7 +199,7 @@ static void test_example_config(void **state)
                 *o++ = text[i];
         }
         *o = '\0';
-        assert_int_equal(keys, 18);
+        assert_int_equal(keys, 35);
         assert_int_equal(load_text(&c, out, &err, NULL, 0), 0);
         assert_config_equal(&c, &d);
         assert_defaults(&c);
@@ -699,6 +699,27 @@ static void test_write_defaults(void **state)
                                   "queue = 4096\n"
                                   "kernel_memory_interval = 1min\n"
                                   "kernel_memory_threshold = 20\n"
+                                  "\n"
+                                  "[enforce]\n"
+                                  "enabled = yes\n"
+                                  "kill = yes\n"
+                                  "protect = init.scope system.slice/*.service\n"
+                                  "guard_fraction = 0.04\n"
+                                  "runaway_rate = 16\n"
+                                  "leak_floor = 0.8\n"
+                                  "leak_horizon = 5min\n"
+                                  "leak_kill_after = 15s\n"
+                                  "release_after = 10s\n"
+                                  "stuck_after = 10s\n"
+                                  "stuck_psi_full = 10\n"
+                                  "stuck_kill = yes\n"
+                                  "cooldown = 10s\n"
+                                  "\n"
+                                  "[node]\n"
+                                  "slice =\n"
+                                  "pressure_full = 60\n"
+                                  "pressure_duration = 30s\n"
+                                  "post_kill_delay = 15s\n"
                                   "\n"
                                   "[agent]\n"
                                   "dry_run = no\n"

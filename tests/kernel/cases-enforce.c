@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Enforcement against a real kernel: what cgmem kills, throttles and leaves alone. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "cases.h"
+#include "cgroupfs/io.h"
+#include "cgroupfs/kill.h"
+#include "kt-agent.h"
+#include "kt.h"
+
+#define MiB (INT64_C(1) << 20)
+#define AGENT(glob, ...)                                                                           \
+        (const char *const[])                                                                      \
+        {                                                                                          \
+                "--set", "cgroup.containers=" glob, "--interval", "250ms",                         \
+                        __VA_ARGS__ __VA_OPT__(, ) NULL                                            \
+        }
+
+/* Waits for a cgroup to have no process left; fails the case after timeout_ms. */
+static void assert_emptied(int cg, unsigned timeout_ms)
+{
+        struct read_buf buf = {0};
+        int r;
+
+        for (unsigned waited = 0; (r = cg_populated(cg, &buf)) != 0; waited += 10) {
+                KT_ASSERT(r > 0, "cgroup.events: %s", strerror(-r));
+                KT_ASSERT(waited < timeout_ms, "still populated %u ms after the kill", timeout_ms);
+                kt_sleep_ms(10);
+        }
+        read_buf_free(&buf);
+}
+
+/* Fails the case if any event of one of these types names cgroup. */
+static void assert_no_action(struct kt_agent *a, const char *cgroup)
+{
+        static const char *const actions[] = {"throttle", "kill", "kill_failed", "decision",
+                                              "action_failed"};
+        size_t i;
+        json_t *e;
+
+        json_array_foreach(a->events, i, e)
+        {
+                const char *c = kt_json_str(e, "cgroup");
+                for (size_t k = 0; k < sizeof(actions) / sizeof(actions[0]); k++)
+                        KT_ASSERT(!c || strcmp(c, cgroup) != 0 ||
+                                          strcmp(kt_json_str(e, "type"), actions[k]) != 0,
+                                  "%s got a %s event (seq %lld)", cgroup, actions[k],
+                                  (long long) kt_json_int(e, "seq"));
+        }
+}
+
+/* A container with memory.max and no memory.high gets a guard band first. */
+static int limited_child(int cg, const char *name, const char *max, struct kt_agent *a)
+{
+        char path[256];
+        int child = kt_cgroup_child(cg, name);
+
+        kt_agent_cgroup(name, path, sizeof(path));
+        kt_agent_expect(a, "container_seen", path, 5000);
+        kt_write(child, "memory.swap.max", "0");
+        kt_write(child, "memory.max", max);
+        json_t *guard = kt_agent_expect(a, "guard", path, 5000);
+        uint64_t high = kt_read_value(child, "memory.high");
+        KT_ASSERT((int64_t) high == kt_json_int(guard, "high_after_bytes"),
+                  "memory.high %llu is not the guard band the event names",
+                  (unsigned long long) high);
+        KT_ASSERT(high < kt_read_value(child, "memory.max"), "the guard band is not below max");
+        return child;
+}
+
+static void start_agent(struct kt_agent *a, const char *name, const char *const args[])
+{
+        kt_agent_start(a, name, args);
+        kt_agent_expect(a, "started", NULL, 10000);
+}
+
+void case_enforce_runaway_killed(void)
+{
+        int cg = kt_cgroup_new("enf-runaway");
+        struct kt_agent a;
+        char path[256];
+
+        kt_delegate(cg);
+        start_agent(&a, "enforce_runaway_killed", AGENT("cgmem-ktest/enf-runaway/*"));
+        int hog_cg = limited_child(cg, "hog", "268435456", &a);
+        kt_agent_cgroup("hog", path, sizeof(path));
+
+        pid_t hog = kt_spawn_in(hog_cg, (char *[]){"memhog", "--total", "1024", NULL});
+        json_t *kill = kt_agent_expect(&a, "kill", path, 20000);
+        kt_log("killed for %s, %lld us after the %s signal", kt_json_str(kill, "reason"),
+               (long long) kt_json_int(kill, "latency_usec"), kt_json_str(kill, "signal"));
+        assert_emptied(hog_cg, 2000);
+        int status = kt_wait(hog, 5000);
+        KT_ASSERT(status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+                  "hog status 0x%x", status);
+        KT_ASSERT(kt_read_key(hog_cg, "memory.events", "oom_kill") == 0,
+                  "the kernel OOM-killed before cgmem did");
+        KT_ASSERT(strcmp(kt_json_str(kill, "reason"), "runaway") == 0 ||
+                          strcmp(kt_json_str(kill, "reason"), "stuck_at_high") == 0,
+                  "reason %s", kt_json_str(kill, "reason"));
+        kt_agent_stop(&a);
+}
+
+void case_enforce_cache_and_steady_untouched(void)
+{
+        int cg = kt_cgroup_new("enf-quiet");
+        struct kt_agent a;
+        char cache_path[256], steady_path[256];
+        const char *file = getenv("KT_CACHE_FILE");
+
+        KT_ASSERT(file && access(file, R_OK) == 0, "KT_CACHE_FILE %s is not readable",
+                  file ? file : "(unset)");
+        kt_delegate(cg);
+        start_agent(&a, "enforce_cache_and_steady_untouched", AGENT("cgmem-ktest/enf-quiet/*"));
+        int cache = limited_child(cg, "cache", "67108864", &a);
+        int steady = limited_child(cg, "steady", "104857600", &a);
+        kt_agent_cgroup("cache", cache_path, sizeof(cache_path));
+        kt_agent_cgroup("steady", steady_path, sizeof(steady_path));
+
+        /* The file is larger than the cache container's limit: it reads at its limit. */
+        kt_spawn_in(cache, (char *[]){"pagecache", "--file", (char *) file, NULL});
+        kt_spawn_in(steady, (char *[]){"memhog", "--total", "85", "--hold", NULL});
+        uint64_t end = kt_now_usec() + 30 * 1000000;
+        while (kt_now_usec() < end)
+                kt_agent_next(&a, 1000);
+        kt_log("cache: max events %llu, current %llu; steady: current %llu",
+               (unsigned long long) kt_read_key(cache, "memory.events", "max"),
+               (unsigned long long) kt_read_value(cache, "memory.current"),
+               (unsigned long long) kt_read_value(steady, "memory.current"));
+        KT_ASSERT(kt_read_key(cache, "memory.events", "high") +
+                                  kt_read_key(cache, "memory.events", "max") >
+                          0,
+                  "the cache container never reached its limit: the case tested nothing");
+        assert_no_action(&a, cache_path);
+        assert_no_action(&a, steady_path);
+        kt_agent_stop(&a);
+}
+
+void case_enforce_leak_throttled_then_killed(void)
+{
+        int cg = kt_cgroup_new("enf-leak");
+        struct kt_agent a;
+        char path[256];
+
+        kt_delegate(cg);
+        start_agent(&a, "enforce_leak_throttled_then_killed",
+                    AGENT("cgmem-ktest/enf-leak/*", "--set", "enforce.leak_floor=0.5", "--set",
+                          "enforce.leak_kill_after=5s"));
+        int leak = limited_child(cg, "leak", "134217728", &a);
+        kt_agent_cgroup("leak", path, sizeof(path));
+        kt_spawn_in(leak, (char *[]){"memhog", "--rate", "8", "--total", "400", NULL});
+
+        json_t *throttle = kt_agent_expect(&a, "throttle", path, 30000);
+        int64_t high = kt_json_int(throttle, "high_after_bytes");
+        KT_ASSERT(strcmp(kt_json_str(throttle, "reason"), "leak") == 0, "throttle reason %s",
+                  kt_json_str(throttle, "reason"));
+        KT_ASSERT(high < 128 * MiB && high > 64 * MiB, "throttled at %lld", (long long) high);
+        KT_ASSERT((int64_t) kt_read_value(leak, "memory.high") == high,
+                  "memory.high is not what the throttle event says");
+        json_t *kill = kt_agent_expect(&a, "kill", path, 30000);
+        KT_ASSERT(strcmp(kt_json_str(kill, "reason"), "leak_persists") == 0, "kill reason %s",
+                  kt_json_str(kill, "reason"));
+        assert_emptied(leak, 2000);
+        KT_ASSERT(kt_read_key(leak, "memory.events", "oom_kill") == 0,
+                  "the kernel OOM-killed first");
+        kt_agent_stop(&a);
+}
+
+void case_enforce_leak_stops_released(void)
+{
+        int cg = kt_cgroup_new("enf-release");
+        struct kt_agent a;
+        char path[256];
+
+        kt_delegate(cg);
+        start_agent(&a, "enforce_leak_stops_released",
+                    AGENT("cgmem-ktest/enf-release/*", "--set", "enforce.leak_floor=0.5"));
+        int leak = limited_child(cg, "leak", "134217728", &a);
+        uint64_t guard = kt_read_value(leak, "memory.high");
+        kt_agent_cgroup("leak", path, sizeof(path));
+        /* Grows steadily past half of its limit, where it is throttled, and stops just above. */
+        kt_spawn_in(leak, (char *[]){"memhog", "--rate", "4", "--total", "66", "--hold", NULL});
+
+        kt_agent_expect(&a, "throttle", path, 30000);
+        json_t *release = kt_agent_expect(&a, "release", path, 40000);
+        KT_ASSERT(strcmp(kt_json_str(release, "reason"), "leak_stopped") == 0, "release reason %s",
+                  kt_json_str(release, "reason"));
+        KT_ASSERT((uint64_t) kt_json_int(release, "high_after_bytes") == guard,
+                  "released to %lld, not the %llu it had before the throttle",
+                  (long long) kt_json_int(release, "high_after_bytes"), (unsigned long long) guard);
+        KT_ASSERT(kt_read_value(leak, "memory.high") == guard, "memory.high not restored");
+        KT_ASSERT(kt_read_value(leak, "memory.current") > 60 * MiB,
+                  "the container did not survive its release");
+        for (size_t i = 0; i < json_array_size(a.events); i++) {
+                json_t *e = json_array_get(a.events, i);
+                KT_ASSERT(strcmp(kt_json_str(e, "type"), "kill") != 0, "a kill in this case");
+        }
+        kt_agent_stop(&a);
+        KT_ASSERT(kt_read_value(leak, "memory.high") == UINT64_MAX,
+                  "a clean stop must give back the original memory.high (max)");
+}
+
+/*
+ * Node pressure, like systemd's own oomd test: three containers in a slice whose
+ * memory.high the bloat one pushes against; the slice stalls, and one container
+ * must die: bloat, or with bloat marked avoid, the next in the ranking.
+ */
+struct node_setup {
+        int slice;
+        int bloat, steady, idle;
+        char bloat_path[256], steady_path[256];
+};
+
+static void node_setup(struct node_setup *n, int cg, bool bloat_avoid)
+{
+        kt_delegate(cg);
+        n->slice = kt_cgroup_child(cg, "slice");
+        kt_delegate(n->slice);
+        kt_write(n->slice, "memory.high", "167772160");
+        n->bloat = kt_cgroup_child(n->slice, "bloat");
+        n->steady = kt_cgroup_child(n->slice, "steady");
+        n->idle = kt_cgroup_child(n->slice, "idle");
+        kt_agent_cgroup("slice/bloat", n->bloat_path, sizeof(n->bloat_path));
+        kt_agent_cgroup("slice/steady", n->steady_path, sizeof(n->steady_path));
+        if (bloat_avoid)
+                KT_ASSERT(fsetxattr(n->bloat, "user.cgmem.policy", "avoid", 5, 0) == 0,
+                          "setxattr: %m");
+        kt_spawn_in(n->steady, (char *[]){"memhog", "--total", "40", "--hold", NULL});
+        kt_spawn_in(n->idle, (char *[]){"memhog", "--total", "1", "--hold", NULL});
+}
+
+static json_t *node_kill(struct kt_agent *a, struct node_setup *n, const char *victim)
+{
+        kt_spawn_in(n->bloat, (char *[]){"memhog", "--total", "400", NULL});
+        json_t *kill = kt_agent_expect(a, "kill", NULL, 40000);
+        KT_ASSERT(strcmp(kt_json_str(kill, "reason"), "node_pressure") == 0, "reason %s",
+                  kt_json_str(kill, "reason"));
+        KT_ASSERT(strcmp(kt_json_str(kill, "cgroup"), victim) == 0, "killed %s, not %s",
+                  kt_json_str(kill, "cgroup"), victim);
+        json_t *candidates = json_object_get(json_object_get(kill, "details"), "candidates");
+        KT_ASSERT(json_array_size(candidates) == 3, "%zu candidates weighed, not 3",
+                  json_array_size(candidates));
+        return kill;
+}
+
+#define NODE_ARGS(name)                                                                            \
+        "--set", "cgroup.containers=cgmem-ktest/" name "/slice/*", "--interval", "250ms", "--set", \
+                "node.slice=/cgmem-ktest/" name "/slice", "--set", "node.pressure_full=20",        \
+                "--set", "node.pressure_duration=2s"
+
+void case_enforce_node_pressure_kills_bloat(void)
+{
+        int cg = kt_cgroup_new("enf-node");
+        struct node_setup n;
+        struct kt_agent a;
+
+        node_setup(&n, cg, false);
+        start_agent(&a, "enforce_node_pressure_kills_bloat",
+                    (const char *const[]){NODE_ARGS("enf-node"), NULL});
+        node_kill(&a, &n, n.bloat_path);
+        assert_emptied(n.bloat, 2000);
+        KT_ASSERT(kt_read_value(n.steady, "memory.current") > 30 * MiB, "steady died too");
+        KT_ASSERT(kt_read_value(n.idle, "memory.current") > 0, "idle died too");
+        kt_agent_stop(&a);
+}
+
+void case_enforce_node_pressure_respects_avoid(void)
+{
+        int cg = kt_cgroup_new("enf-node-avoid");
+        struct node_setup n;
+        struct kt_agent a;
+
+        node_setup(&n, cg, true);
+        start_agent(&a, "enforce_node_pressure_respects_avoid",
+                    (const char *const[]){NODE_ARGS("enf-node-avoid"), NULL});
+        node_kill(&a, &n, n.steady_path);
+        assert_emptied(n.steady, 2000);
+        KT_ASSERT(kt_read_value(n.bloat, "memory.current") > 0, "the avoided bloat died");
+        kt_agent_stop(&a);
+}
+
+void case_enforce_node_pressure_dry_run(void)
+{
+        int cg = kt_cgroup_new("enf-node-dry");
+        struct node_setup n;
+        struct kt_agent a;
+
+        node_setup(&n, cg, false);
+        start_agent(&a, "enforce_node_pressure_dry_run",
+                    (const char *const[]){NODE_ARGS("enf-node-dry"), "--dry-run", NULL});
+        kt_spawn_in(n.bloat, (char *[]){"memhog", "--total", "400", NULL});
+        json_t *d = kt_agent_expect(&a, "decision", n.bloat_path, 40000);
+        KT_ASSERT(strcmp(kt_json_str(d, "action"), "kill") == 0, "decision %s",
+                  kt_json_str(d, "action"));
+        KT_ASSERT(json_is_true(json_object_get(d, "dry_run")), "not marked dry_run");
+        kt_sleep_ms(1000);
+        KT_ASSERT(kt_read_value(n.bloat, "memory.current") > 100 * MiB,
+                  "dry run, and bloat lost its memory anyway");
+        for (size_t i = 0; i < json_array_size(a.events); i++)
+                KT_ASSERT(strcmp(kt_json_str(json_array_get(a.events, i), "type"), "kill") != 0,
+                          "a kill in a dry run");
+        kt_agent_stop(&a);
+}
+
+/* The agent dies (SIGKILL) while it throttles a leak; a new one takes over and releases. */
+void case_enforce_restart_adopts_throttle(void)
+{
+        int cg = kt_cgroup_new("enf-restart");
+        struct kt_agent a, b;
+        char path[256];
+        const char *const args[] = {"--set",      "cgroup.containers=cgmem-ktest/enf-restart/*",
+                                    "--interval", "250ms",
+                                    "--set",      "enforce.leak_floor=0.5",
+                                    NULL};
+
+        kt_delegate(cg);
+        start_agent(&a, "enforce_restart_adopts_throttle_1", args);
+        int leak = limited_child(cg, "leak", "134217728", &a);
+        uint64_t guard = kt_read_value(leak, "memory.high");
+        kt_agent_cgroup("leak", path, sizeof(path));
+        kt_spawn_in(leak, (char *[]){"memhog", "--rate", "4", "--total", "66", "--hold", NULL});
+        json_t *throttle = kt_agent_expect(&a, "throttle", path, 30000);
+        KT_ASSERT(kill(a.pid, SIGKILL) == 0, "kill the agent: %m");
+        KT_ASSERT(kt_wait(a.pid, 5000) != -1, "the agent outlived SIGKILL");
+        KT_ASSERT((int64_t) kt_read_value(leak, "memory.high") ==
+                          kt_json_int(throttle, "high_after_bytes"),
+                  "the throttle is gone with the agent that set it");
+
+        start_agent(&b, "enforce_restart_adopts_throttle_2", args);
+        json_t *adopted = kt_agent_expect(&b, "adopted", path, 10000);
+        KT_ASSERT(strcmp(kt_json_str(adopted, "phase"), "throttled") == 0, "adopted as %s",
+                  kt_json_str(adopted, "phase"));
+        kt_agent_expect(&b, "release", path, 40000);
+        KT_ASSERT(kt_read_value(leak, "memory.high") == guard,
+                  "the new agent did not give back the guard band");
+        kt_agent_stop(&b);
+        KT_ASSERT(kt_read_value(leak, "memory.high") == UINT64_MAX,
+                  "a clean stop must give back the original memory.high (max)");
+}
+
+/*
+ * Above an operator's memory.high the kernel throttles but never kills: a hog
+ * that wants more than that sits there, stalling (VM-NOTES: still alive after
+ * 590 s). cgmem resolves it by policy: kill (default) or lift memory.high.
+ */
+static int stuck_child(int cg, struct kt_agent *a, const char *name, char *path, size_t size)
+{
+        int stuck = kt_cgroup_child(cg, "stuck");
+
+        kt_agent_cgroup("stuck", path, size);
+        kt_agent_expect(a, "container_seen", path, 5000);
+        kt_write(stuck, "memory.swap.max", "0");
+        kt_write(stuck, "memory.max", "67108864");
+        kt_write(stuck, "memory.high", "50331648");
+        kt_spawn_in(stuck, (char *[]){"memhog", "--total", "60", "--hold", NULL});
+        (void) name;
+        return stuck;
+}
+
+void case_enforce_stuck_at_high_killed(void)
+{
+        int cg = kt_cgroup_new("enf-stuck");
+        struct kt_agent a;
+        char path[256];
+
+        kt_delegate(cg);
+        /* The stuck hog is all the VM runs: keep node pressure out of this case. */
+        start_agent(&a, "enforce_stuck_at_high_killed",
+                    AGENT("cgmem-ktest/enf-stuck/*", "--set", "node.pressure_full=100"));
+        uint64_t start = kt_now_usec();
+        int stuck = stuck_child(cg, &a, "stuck", path, sizeof(path));
+        json_t *kill = kt_agent_expect(&a, "kill", path, 30000);
+        kt_log("stuck at memory.high: killed after %llu ms",
+               (unsigned long long) (kt_now_usec() - start) / 1000);
+        KT_ASSERT(strcmp(kt_json_str(kill, "reason"), "stuck_at_high") == 0, "reason %s",
+                  kt_json_str(kill, "reason"));
+        assert_emptied(stuck, 2000);
+        KT_ASSERT(kt_read_key(stuck, "memory.events", "oom_kill") == 0, "the kernel killed");
+        kt_agent_stop(&a);
+}
+
+void case_enforce_stuck_at_high_released(void)
+{
+        int cg = kt_cgroup_new("enf-stuck-rel");
+        struct kt_agent a;
+        char path[256];
+
+        kt_delegate(cg);
+        start_agent(&a, "enforce_stuck_at_high_released",
+                    AGENT("cgmem-ktest/enf-stuck-rel/*", "--set", "enforce.stuck_kill=no", "--set",
+                          "node.pressure_full=100"));
+        int stuck = stuck_child(cg, &a, "stuck", path, sizeof(path));
+        json_t *release = kt_agent_expect(&a, "release", path, 30000);
+        KT_ASSERT(strcmp(kt_json_str(release, "reason"), "stuck_at_high") == 0, "reason %s",
+                  kt_json_str(release, "reason"));
+        KT_ASSERT(kt_read_value(stuck, "memory.high") == UINT64_MAX, "memory.high not lifted");
+        /* Lifted, the hog gets the 60 MiB it wanted under its 64 MiB limit, and lives. */
+        for (unsigned waited = 0; kt_read_value(stuck, "memory.current") < 58 * (uint64_t) MiB;
+             waited += 100) {
+                KT_ASSERT(waited < 10000, "the hog did not get its memory after the release");
+                kt_sleep_ms(100);
+        }
+        kt_agent_stop(&a);
+}
