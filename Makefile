@@ -149,6 +149,11 @@ deps:
 
 install: cgmem
 	install -Dm755 cgmem $(DESTDIR)$(PREFIX)/bin/cgmem
+	install -Dm644 deploy/cgmem.service $(DESTDIR)$(PREFIX)/lib/systemd/system/cgmem.service
+	install -Dm644 deploy/cgmem.conf $(DESTDIR)$(PREFIX)/share/doc/cgmem/cgmem.conf
+	install -Dm644 deploy/events.schema.json \
+		$(DESTDIR)$(PREFIX)/share/doc/cgmem/events.schema.json
+	install -Dm644 README.md deploy/EVENTS.md -t $(DESTDIR)$(PREFIX)/share/doc/cgmem
 
 format:
 	clang-format -i $(wildcard cgroupfs/*.[ch] cri/*.[ch] supervisor/*.[ch] tests/*/*.[ch])

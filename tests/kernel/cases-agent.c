@@ -255,3 +255,36 @@ void case_agent_blocked_stdout_drops(void)
                   "the file sink has gaps: the agent stopped sampling while stdout was blocked");
         json_decref(file);
 }
+
+/* logrotate moves the file away and sends SIGHUP: new events go to a new file. */
+void case_agent_sighup_reopens_events_file(void)
+{
+        int cg = kt_cgroup_new("agent-hup");
+        struct kt_agent a;
+        char path[256];
+
+        kt_delegate(cg);
+        start_watching(&a, cg, "agent_sighup_reopens_events_file",
+                       (const char *const[]){AGENT_ARGS("cgmem-ktest/agent-hup/*"), WATCH_ONLY,
+                                             "--events-file", "/tmp/agent-hup.jsonl", NULL});
+        KT_ASSERT(rename("/tmp/agent-hup.jsonl", "/tmp/agent-hup.jsonl.1") == 0, "rename: %m");
+        KT_ASSERT(kill(a.pid, SIGHUP) == 0, "SIGHUP: %m");
+        kt_sleep_ms(500);
+        close(kt_cgroup_child(cg, "after"));
+        kt_agent_cgroup("after", path, sizeof(path));
+        kt_agent_expect(&a, "container_seen", path, 5000);
+        kt_agent_stop(&a);
+
+        json_t *old = read_jsonl("/tmp/agent-hup.jsonl.1");
+        json_t *fresh = read_jsonl("/tmp/agent-hup.jsonl");
+        KT_ASSERT(json_array_size(old) >= 2, "the rotated file lost its events");
+        json_t *first = json_array_get(fresh, 0);
+        KT_ASSERT(first && strcmp(kt_json_str(first, "type"), "container_seen") == 0 &&
+                          strcmp(kt_json_str(first, "cgroup"), path) == 0,
+                  "the new file does not start with the event after SIGHUP");
+        int64_t last_old = kt_json_int(json_array_get(old, json_array_size(old) - 1), "seq");
+        KT_ASSERT(kt_json_int(first, "seq") == last_old + 1, "seq %lld after %lld across files",
+                  (long long) kt_json_int(first, "seq"), (long long) last_old);
+        json_decref(old);
+        json_decref(fresh);
+}

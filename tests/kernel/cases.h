@@ -26,3 +26,4 @@ void case_enforce_node_pressure_dry_run(void);
 void case_enforce_restart_adopts_throttle(void);
 void case_enforce_stuck_at_high_killed(void);
 void case_enforce_stuck_at_high_released(void);
+void case_agent_sighup_reopens_events_file(void);

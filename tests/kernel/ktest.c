@@ -24,6 +24,7 @@ static const struct kt_case cases[] = {
         {"agent_pressure_from_trigger", case_agent_pressure_from_trigger},
         {"agent_kernel_memory", case_agent_kernel_memory},
         {"agent_blocked_stdout_drops", case_agent_blocked_stdout_drops},
+        {"agent_sighup_reopens_events_file", case_agent_sighup_reopens_events_file},
         {"enforce_runaway_killed", case_enforce_runaway_killed},
         {"enforce_cache_and_steady_untouched", case_enforce_cache_and_steady_untouched},
         {"enforce_leak_throttled_then_killed", case_enforce_leak_throttled_then_killed},
