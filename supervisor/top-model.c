@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "top-model.h"
 
+#include "cri/identity.h"
+
 #include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
@@ -86,48 +88,26 @@ double top_eta_sec(uint64_t max_bytes, uint64_t wset_bytes, double rate)
         return (double) (max_bytes - wset_bytes) / rate;
 }
 
-static int has_prefix(const char *s, const char *prefix)
-{
-        return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-static int is_hex_id(const char *s, size_t n)
-{
-        if (n < 12)
-                return 0;
-        for (size_t i = 0; i < n; i++)
-                if (!isxdigit((unsigned char) s[i]))
-                        return 0;
-        return 1;
-}
-
 void top_display_name(const char *path, char *buf, size_t size)
 {
-        static const char *const scopes[] = {"docker-", "cri-containerd-", "crio-", "libpod-"};
+        struct container_identity id;
         const char *slash = strrchr(path, '/');
         const char *name = slash ? slash + 1 : path;
-        size_t n = strlen(name);
 
-        if (n > 6 && strcmp(name + n - 6, ".scope") == 0)
-                for (size_t i = 0; i < ELEMENTSOF(scopes); i++) {
-                        size_t p = strlen(scopes[i]);
-                        if (has_prefix(name, scopes[i]) && is_hex_id(name + p, n - 6 - p)) {
-                                snprintf(buf, size, "%.12s", name + p);
-                                return;
-                        }
-                }
-        /* Docker's and the kubelet's cgroupfs driver: the directory is the bare id. */
-        if (n == 64 && is_hex_id(name, n)) {
-                snprintf(buf, size, "%.12s", name);
-                return;
-        }
-        snprintf(buf, size, "%s", *name ? name : "/");
+        if (identity_from_path(path, &id) >= 0 && id.id[0] && !id.monitor)
+                snprintf(buf, size, "%.12s", id.id);
+        else
+                snprintf(buf, size, "%s", *name ? name : "/");
 }
 
+/* The pod's uid, shortened like a container id, until names come from the runtime. */
 void top_pod_name(const char *path, char *buf, size_t size)
 {
-        (void) path;
-        if (size > 0)
+        struct container_identity id;
+
+        if (identity_from_path(path, &id) >= 0 && id.pod_uid[0])
+                snprintf(buf, size, "%.8s", id.pod_uid);
+        else if (size > 0)
                 buf[0] = '\0';
 }
 

@@ -39,10 +39,18 @@ static void test_display_name(void **state)
                  "cri-containerd-2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f80911."
                  "scope",
                  "2b3c4d5e6f70"},
-                {"/kubepods.slice/crio-0123456789abcdef0123.scope", "0123456789ab"},
-                {"/machine.slice/libpod-aabbccddeeff00112233.scope", "aabbccddeeff"},
-                {"/machine.slice/libpod-conmon-aabbccddeeff00112233.scope",
-                 "libpod-conmon-aabbccddeeff00112233.scope"},
+                {"/kubepods.slice/"
+                 "crio-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope",
+                 "0123456789ab"},
+                /* Not a 64-hex id: not a container id, the name stays. */
+                {"/kubepods.slice/crio-0123456789abcdef0123.scope",
+                 "crio-0123456789abcdef0123.scope"},
+                {"/machine.slice/"
+                 "libpod-aabbccddeeff00112233445566778899aabbccddeeff00112233445566778899.scope",
+                 "aabbccddeeff"},
+                /* conmon has the container's id too: its name tells them apart. */
+                {"/machine.slice/libpod-conmon-aabbccddeeff.scope",
+                 "libpod-conmon-aabbccddeeff.scope"},
                 {"/docker/4f1c2e8b9a7d6c5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e",
                  "4f1c2e8b9a7d"},
                 {"/system.slice/docker-short.scope", "docker-short.scope"},
