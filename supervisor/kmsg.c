@@ -9,6 +9,8 @@
 
 #include "supervisor/kmsg.h"
 
+#include "cgroupfs/parse.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -50,29 +52,10 @@ static const char *span_rfind(const char *p, const char *end, const char *needle
         }
 }
 
-/* A whole token of decimal digits; -ERANGE when it does not fit. */
-static int dec_u64(const char *s, size_t len, uint64_t *ret)
-{
-        uint64_t v = 0;
-
-        if (len == 0)
-                return -EINVAL;
-        for (size_t i = 0; i < len; i++) {
-                if (s[i] < '0' || s[i] > '9')
-                        return -EINVAL;
-                unsigned d = (unsigned) (s[i] - '0');
-                if (v > (UINT64_MAX - d) / 10)
-                        return -ERANGE;
-                v = v * 10 + d;
-        }
-        *ret = v;
-        return 0;
-}
-
 static int dec_u32(const char *s, size_t len, uint32_t *ret)
 {
         uint64_t v;
-        int r = dec_u64(s, len, &v);
+        int r = parse_u64(s, len, &v);
         if (r < 0)
                 return r;
         if (v > UINT32_MAX)
@@ -85,7 +68,7 @@ static int dec_u32(const char *s, size_t len, uint32_t *ret)
 static int dec_pid(const char *s, size_t len, int32_t *ret)
 {
         uint64_t v;
-        int r = dec_u64(s, len, &v);
+        int r = parse_u64(s, len, &v);
         if (r < 0)
                 return r;
         if (v > INT32_MAX)
@@ -99,7 +82,7 @@ static int dec_short(const char *s, size_t len, int32_t *ret)
 {
         bool neg = len > 0 && s[0] == '-';
         uint64_t v;
-        int r = dec_u64(s + neg, len - neg, &v);
+        int r = parse_u64(s + neg, len - neg, &v);
         if (r < 0)
                 return r;
         if (v > (neg ? (uint64_t) - (int64_t) INT16_MIN : (uint64_t) INT16_MAX))
@@ -177,8 +160,8 @@ static int prefix_parse(const char *p, const char *end, struct kmsg_prefix *ret)
         int r;
 
         if ((r = dec_u32(prio.p, prio.len, &x.prio)) < 0 ||
-            (r = dec_u64(seq.p, seq.len, &x.seq)) < 0 ||
-            (r = dec_u64(usec.p, usec.len, &x.usec)) < 0)
+            (r = parse_u64(seq.p, seq.len, &x.seq)) < 0 ||
+            (r = parse_u64(usec.p, usec.len, &x.usec)) < 0)
                 return r;
         if (flags.len != 1 || !memchr("-c+", flags.p[0], 3))
                 return -EINVAL;
@@ -429,7 +412,7 @@ static int killed_field_store(enum killed_field f, struct span v, struct kmsg_oo
                 return dec_short(v.p, v.len, &k->oom_score_adj);
         if (v.len < 2 || memcmp(v.p + v.len - 2, "kB", 2) != 0)
                 return -EINVAL;
-        return dec_u64(v.p, v.len - 2, kb[f]);
+        return parse_u64(v.p, v.len - 2, kb[f]);
 }
 
 /* One "key:value" token, a trailing ',' already removed. Unknown keys are skipped so a field

@@ -25,6 +25,7 @@
 #include "enforce.h"
 #include "events.h"
 #include "exit-status.h"
+#include "fdlimit.h"
 #include "log.h"
 #include "timeutil.h"
 
@@ -267,34 +268,6 @@ static void lock_memory(const struct cgmem_config *c)
                 log_warning("mlockall: %m; the agent may be paged out under pressure");
 }
 
-/*
- * Every container holds a directory fd and its hot files open (about five fds),
- * so thousands of containers need more than the soft limit of 1024. Root may
- * raise the hard limit up to fs.nr_open as well.
- */
-static void raise_fd_limit(void)
-{
-        struct rlimit rl;
-        unsigned long nr_open = 0;
-        FILE *f = fopen("/proc/sys/fs/nr_open", "re");
-
-        if (f) {
-                if (fscanf(f, "%lu", &nr_open) != 1)
-                        nr_open = 0;
-                fclose(f);
-        }
-        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-                return;
-        if (nr_open > rl.rlim_max) {
-                struct rlimit wanted = {.rlim_cur = nr_open, .rlim_max = nr_open};
-                if (setrlimit(RLIMIT_NOFILE, &wanted) == 0)
-                        return;
-        }
-        rl.rlim_cur = rl.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-                log_warning("cannot raise the open file limit: %m");
-}
-
 struct run_context {
         struct agent agent;
         struct cgmem_config config;
@@ -486,7 +459,9 @@ int verb_run(int argc, char *argv[])
         /* A reader that went away must not kill the agent: the emitter sees EPIPE instead. */
         signal(SIGPIPE, SIG_IGN);
         lock_memory(&ctx.config);
-        raise_fd_limit();
+        int fr = raise_fd_limit();
+        if (fr < 0)
+                log_warning("cannot raise the open file limit: %s", strerror(-fr));
         ctx.agent.rootfd = -1;
         r = agent_start(&ctx);
         if (r >= 0) {

@@ -26,6 +26,7 @@
 #include "cgroot.h"
 #include "cgroupfs/macro.h"
 #include "exit-status.h"
+#include "fdlimit.h"
 #include "log.h"
 #include "timeutil.h"
 #include "top-events.h"
@@ -178,33 +179,6 @@ static int parse_options(int argc, char *argv[], struct top_options *o)
                 return -EINVAL;
         }
         return 0;
-}
-
-/*
- * Each row keeps its memory.* files open (13 on 6.1), so 1000 containers need
- * far more than the soft limit of 1024; root may raise the hard limit up to
- * fs.nr_open as cgmem run does. Short of fds, rows fall back to open-read-close.
- */
-static void raise_fd_limit(void)
-{
-        struct rlimit rl;
-        unsigned long nr_open = 0;
-        FILE *f = fopen("/proc/sys/fs/nr_open", "re");
-
-        if (f) {
-                if (fscanf(f, "%lu", &nr_open) != 1)
-                        nr_open = 0;
-                fclose(f);
-        }
-        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-                return;
-        if (nr_open > rl.rlim_max) {
-                struct rlimit wanted = {.rlim_cur = nr_open, .rlim_max = nr_open};
-                if (setrlimit(RLIMIT_NOFILE, &wanted) == 0)
-                        return;
-        }
-        rl.rlim_cur = rl.rlim_max;
-        (void) setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 static void setup_model(struct top_model *m, struct top_options *o)
