@@ -118,6 +118,16 @@ $(BENCH_LIBCGROUP): tests/bench/libcgroup-vs-direct.c $(LIB)
 bench-libcgroup: $(LIB)
 	BUILD=$(BUILD) tests/bench/run-libcgroup-bench
 
+BENCH_FLOOR := $(BUILD)/bench/pread-floor
+$(BENCH_FLOOR): tests/bench/pread-floor.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
+# The agent's CPU per container per round and RSS against the pread floor, at 1 000 and
+# 10 000 cgroups in the test VM (tests/bench/README.md).
+bench: cgmem $(BENCH_FLOOR)
+	BUILD=$(BUILD) tests/bench/agent-bench
+
 check: deps
 	$(MAKE) --no-print-directory all
 	$(MAKE) --no-print-directory unit

@@ -87,23 +87,38 @@ int parse_single_value(const char *buf, size_t len, int allow_max, uint64_t *ret
         return parse_u64(s.p, s.len, ret);
 }
 
-static int find_field(struct span key, const struct keyed_field *fields, size_t n_fields)
+/*
+ * The known keys of one parse, with their lengths measured once. The kernel prints
+ * keys in a fixed order, so the search starts after the last match: most lines
+ * are found at the first compare, a few unknown ones cost a round.
+ */
+struct key_lookup {
+        const struct keyed_field *fields;
+        size_t n;
+        size_t next;
+        size_t lens[64];
+};
+
+static int find_field(struct span key, struct key_lookup *l)
 {
-        for (size_t i = 0; i < n_fields; i++)
-                if (span_eq(key, fields[i].key))
+        for (size_t k = 0; k < l->n; k++) {
+                size_t i = (l->next + k) % l->n;
+                if (l->lens[i] == key.len && memcmp(l->fields[i].key, key.p, key.len) == 0) {
+                        l->next = i + 1;
                         return (int) i;
+                }
+        }
         return -1;
 }
 
-static int parse_keyed_line(struct span line, const struct keyed_field *fields, size_t n_fields,
-                            void *out, uint64_t *seen)
+static int parse_keyed_line(struct span line, struct key_lookup *l, void *out, uint64_t *seen)
 {
         struct span value = line;
         struct span key = span_split(&value, ' ');
 
         if (key.len == 0 || key.len == line.len)
                 return -EINVAL;
-        int i = find_field(key, fields, n_fields);
+        int i = find_field(key, l);
         if (i < 0)
                 return 0;
         if (*seen & (UINT64_C(1) << i))
@@ -113,7 +128,7 @@ static int parse_keyed_line(struct span line, const struct keyed_field *fields, 
         int r = parse_u64(value.p, value.len, &v);
         if (r < 0)
                 return r;
-        memcpy((char *) out + fields[i].offset, &v, sizeof(v));
+        memcpy((char *) out + l->fields[i].offset, &v, sizeof(v));
         *seen |= UINT64_C(1) << i;
         return 0;
 }
@@ -122,6 +137,7 @@ int parse_keyed(const char *buf, size_t len, const struct keyed_field *fields, s
                 void *out, uint64_t *ret_seen)
 {
         struct span rest = strip_newline(buf, len);
+        struct key_lookup lookup = {.fields = fields, .n = n_fields};
         struct span line;
         uint64_t seen = 0;
 
@@ -129,8 +145,10 @@ int parse_keyed(const char *buf, size_t len, const struct keyed_field *fields, s
                 return -E2BIG;
         if (rest.len == 0)
                 return -EINVAL;
+        for (size_t i = 0; i < n_fields; i++)
+                lookup.lens[i] = strlen(fields[i].key);
         while (next_token(&rest, '\n', &line)) {
-                int r = parse_keyed_line(line, fields, n_fields, out, &seen);
+                int r = parse_keyed_line(line, &lookup, out, &seen);
                 if (r < 0)
                         return r;
         }

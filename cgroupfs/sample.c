@@ -132,7 +132,14 @@ void memcg_reader_init(struct memcg_reader *reader)
 {
         for (size_t i = 0; i < ELEMENTSOF(reader->fds); i++)
                 reader->fds[i] = -1;
-        reader->buf = (struct read_buf){0};
+        reader->own = (struct read_buf){0};
+        reader->buf = &reader->own;
+}
+
+void memcg_reader_share_buf(struct memcg_reader *reader, struct read_buf *shared)
+{
+        read_buf_free(&reader->own);
+        reader->buf = shared;
 }
 
 void memcg_reader_close(struct memcg_reader *reader)
@@ -140,7 +147,7 @@ void memcg_reader_close(struct memcg_reader *reader)
         for (size_t i = 0; i < ELEMENTSOF(reader->fds); i++)
                 if (reader->fds[i] >= 0)
                         close(reader->fds[i]);
-        read_buf_free(&reader->buf);
+        read_buf_free(&reader->own);
         memcg_reader_init(reader);
 }
 
@@ -190,10 +197,10 @@ static int sample_file(struct memcg_reader *reader, int dirfd, enum memcg_file f
                         return r;
                 *fd = r;
         }
-        int r = cg_pread_all(*fd, &reader->buf);
+        int r = cg_pread_all(*fd, reader->buf);
         if (r < 0)
                 return r;
-        r = parse_file(spec, &reader->buf, s);
+        r = parse_file(spec, reader->buf, s);
         if (r < 0)
                 return r;
         s->have |= spec->have;

@@ -104,10 +104,18 @@ enum memcg_file {
 /* The open files of one cgroup, kept between samples; fds are opened on first use. */
 struct memcg_reader {
         int fds[_MEMCG_FILE_COUNT];
-        struct read_buf buf;
+        struct read_buf *buf; /* &own, or a buffer shared by many readers */
+        struct read_buf own;
 };
 
 void memcg_reader_init(struct memcg_reader *reader);
+
+/*
+ * Reads through shared (which must outlive the reader) instead of a buffer of the
+ * reader's own: a single-threaded agent with thousands of containers needs one
+ * 4 KiB buffer, not thousands.
+ */
+void memcg_reader_share_buf(struct memcg_reader *reader, struct read_buf *shared);
 void memcg_reader_close(struct memcg_reader *reader);
 
 /*

@@ -39,6 +39,7 @@ void cg_table_done(struct cg_table *t)
                 row_free(t, t->rows[i]);
         free(t->rows);
         hashmap_free(t->by_path);
+        read_buf_free(&t->buf);
         *t = (struct cg_table){0};
 }
 
@@ -135,6 +136,7 @@ static int collect_row(const struct cg_walk_entry *e, void *userdata)
                         return -ENOMEM;
                 }
                 memcg_reader_init(&row->reader);
+                memcg_reader_share_buf(&row->reader, &t->buf);
                 fresh = 1;
         }
         row->depth = e->depth;

@@ -43,6 +43,7 @@ struct cg_table {
         size_t n_holding;   /* rows whose files are open */
         size_t max_holding; /* how many may be, from RLIMIT_NOFILE */
         void (*ext_free)(void *ext);
+        struct read_buf buf; /* one read buffer for every row's reader */
 };
 
 int cg_table_init(struct cg_table *t);

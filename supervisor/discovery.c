@@ -22,6 +22,7 @@
 #include "emit.h"
 #include "enforce.h"
 #include "events.h"
+#include "hashmap.h"
 #include "log.h"
 #include "timeutil.h"
 
@@ -49,6 +50,15 @@ static void add_inotify_watch(struct agent *a, struct watch *w)
                 inotify_rm_watch(a->inotify_fd, wd);
 }
 
+/*
+ * Containers found together (at start) would all report their kernel memory in
+ * the same round: each gets a start within one interval, from its path.
+ */
+static uint64_t staggered_start(const struct agent *a, const struct watch *w)
+{
+        return w->seen_usec - hash_string(w->path) % a->config->kernel_memory_interval_usec;
+}
+
 static int first_sample(struct agent *a, struct watch *w)
 {
         unsigned files = HOT_FILES | LIMIT_FILES;
@@ -60,6 +70,7 @@ static int first_sample(struct agent *a, struct watch *w)
                 return r;
         w->sampled = true;
         w->reported_events = w->sample.events;
+        w->kernel_memory_usec = staggered_start(a, w);
         w->psi_some_total_usec = w->sample.psi.some.total_usec;
         w->kernel_share_above = false; /* the first round tells if it is above */
         return 0;

@@ -21,7 +21,7 @@ struct hashmap {
 };
 
 /* FNV-1a: cgroup paths share long prefixes, and FNV mixes every byte. */
-static uint64_t hash_string(const char *s)
+uint64_t hash_string(const char *s)
 {
         uint64_t h = UINT64_C(14695981039346656037);
         for (; *s; s++)

@@ -28,3 +28,6 @@ void *hashmap_remove_string(struct hashmap *m, const char *key);
 void *hashmap_remove_int(struct hashmap *m, int64_t key);
 
 size_t hashmap_size(const struct hashmap *m);
+
+/* FNV-1a of a string, as the string maps hash their keys. */
+uint64_t hash_string(const char *s);

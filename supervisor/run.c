@@ -268,6 +268,8 @@ static void lock_memory(const struct cgmem_config *c)
                 log_warning("mlockall: %m; the agent may be paged out under pressure");
 }
 
+#define TIMER_ACCURACY_USEC 1000
+
 struct run_context {
         struct agent agent;
         struct cgmem_config config;
@@ -354,8 +356,10 @@ static int add_signals(struct run_context *ctx)
 
 static int add_timers(struct agent *a)
 {
+        /* Accuracy 0 would mean sd-event's default of 250 ms: a 1 s round every 1.25 s. */
         int r = sd_event_add_time_relative(a->loop, &a->sample_timer, CLOCK_MONOTONIC,
-                                           a->config->interval_usec, 0, on_sample_timer, a);
+                                           a->config->interval_usec, TIMER_ACCURACY_USEC,
+                                           on_sample_timer, a);
         if (r >= 0)
                 r = sd_event_add_time_relative(a->loop, &a->rescan_timer, CLOCK_MONOTONIC,
                                                a->config->rescan_interval_usec, 0, on_rescan_timer,

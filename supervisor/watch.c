@@ -27,6 +27,7 @@ void watch_table_done(struct watch_table *t)
                 watch_table_remove(t, t->head);
         hashmap_free(t->by_path);
         hashmap_free(t->by_wd);
+        read_buf_free(&t->buf);
         *t = (struct watch_table){0};
 }
 
@@ -49,6 +50,7 @@ struct watch *watch_table_add(struct watch_table *t, const char *path, int dirfd
         w->wd = -1;
         w->psi_fd = -1;
         memcg_reader_init(&w->reader);
+        memcg_reader_share_buf(&w->reader, &t->buf);
         w->prev = t->tail;
         if (t->tail)
                 t->tail->next = w;

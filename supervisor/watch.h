@@ -58,6 +58,7 @@ struct watch_table {
         struct hashmap *by_wd;
         unsigned n_containers;
         unsigned n_triggers;
+        struct read_buf buf; /* one read buffer for every watch's reader */
 };
 
 int watch_table_init(struct watch_table *t);

@@ -726,7 +726,7 @@ static void test_reader_reuse(void **state)
         memcg_reader_close(&reader);
         for (size_t i = 0; i < _MEMCG_FILE_COUNT; i++)
                 assert_int_equal(reader.fds[i], -1);
-        assert_null(reader.buf.data);
+        assert_null(reader.own.data);
         scratch_done(&sc);
 }
 
