@@ -92,9 +92,9 @@ static long long one_round(const int *fds, const size_t *owner, size_t n_fds, ch
 
 static void usage(void)
 {
-        fprintf(stderr,
-                "usage: pread-floor [-t MIN_SECONDS] [-r MIN_ROUNDS] [-w WARMUP_ROUNDS] [-p PAUSE_MS] "
-                "[-b] PARENT\n");
+        fprintf(stderr, "usage: pread-floor [-t MIN_SECONDS] [-r MIN_ROUNDS] [-w WARMUP_ROUNDS] "
+                        "[-p PAUSE_MS] "
+                        "[-b] PARENT\n");
         exit(2);
 }
 
