@@ -2,17 +2,16 @@
 #include "kill.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
-
-#include "macro.h"
-#include "parse.h"
-
-#include <signal.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "macro.h"
+#include "parse.h"
 
 struct cgroup_events {
         uint64_t populated;
@@ -24,11 +23,12 @@ int cg_kill(int dirfd)
         return cg_write_at(dirfd, "cgroup.kill", "1");
 }
 
-int cg_populated(int dirfd, struct read_buf *buf)
+/* cgroup.events: "populated" is there since 4.5 (the cgroup v2 release), "frozen" 5.2. */
+static int read_cgroup_events(int dirfd, struct read_buf *buf, struct cgroup_events *ret)
 {
         static const struct keyed_field fields[] = {
-                {"populated", offsetof(struct cgroup_events, populated)},
-                {"frozen", offsetof(struct cgroup_events, frozen)},
+                KEYED_FIELD(struct cgroup_events, populated),
+                KEYED_FIELD(struct cgroup_events, frozen),
         };
         struct cgroup_events events = {0};
         uint64_t seen;
@@ -36,12 +36,21 @@ int cg_populated(int dirfd, struct read_buf *buf)
         int r = cg_read_at(dirfd, "cgroup.events", buf);
         if (r < 0)
                 return r;
-        r = parse_keyed(buf->data, buf->len, fields, 2, &events, &seen);
+        r = parse_keyed(buf->data, buf->len, fields, ELEMENTSOF(fields), &events, &seen);
         if (r < 0)
                 return r;
         if (!(seen & 1) || events.populated > 1)
                 return -EINVAL;
-        return (int) events.populated;
+        *ret = events;
+        return 0;
+}
+
+int cg_populated(int dirfd, struct read_buf *buf)
+{
+        struct cgroup_events events;
+
+        int r = read_cgroup_events(dirfd, buf, &events);
+        return r < 0 ? r : (int) events.populated;
 }
 
 static int pidfd_open_pid(int pid)
@@ -92,18 +101,12 @@ static void sleep_usec(long usec)
 /* Waits up to about 100 ms for cgroup.events to say frozen. */
 static void wait_frozen(int dirfd)
 {
-        static const struct keyed_field fields[] = {
-                {"populated", offsetof(struct cgroup_events, populated)},
-                {"frozen", offsetof(struct cgroup_events, frozen)},
-        };
         struct read_buf buf = {0};
+        struct cgroup_events events;
 
         for (int i = 0; i < 100; i++) {
-                struct cgroup_events events = {0};
-                uint64_t seen;
-                if (cg_read_at(dirfd, "cgroup.events", &buf) < 0 ||
-                    parse_keyed(buf.data, buf.len, fields, 2, &events, &seen) < 0 ||
-                    events.frozen || !events.populated)
+                if (read_cgroup_events(dirfd, &buf, &events) < 0 || events.frozen ||
+                    !events.populated)
                         break;
                 sleep_usec(1000);
         }

@@ -146,7 +146,7 @@ int parse_keyed(const char *buf, size_t len, const struct keyed_field *fields, s
         if (rest.len == 0)
                 return -EINVAL;
         for (size_t i = 0; i < n_fields; i++)
-                lookup.lens[i] = strlen(fields[i].key);
+                lookup.lens[i] = fields[i].key_len ? fields[i].key_len : strlen(fields[i].key);
         while (next_token(&rest, '\n', &line)) {
                 int r = parse_keyed_line(line, &lookup, out, &seen);
                 if (r < 0)

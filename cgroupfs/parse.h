@@ -22,8 +22,15 @@ int parse_single_value(const char *buf, size_t len, int allow_max, uint64_t *ret
 /* One known key of a flat-keyed file ("key value\n" lines) and where its value goes. */
 struct keyed_field {
         const char *key;
-        size_t offset; /* of a uint64_t in the output struct */
+        size_t offset;  /* of a uint64_t in the output struct */
+        size_t key_len; /* strlen(key), or 0 to have it measured at every parse */
 };
+
+/* A field of a struct with the same name as its key, its length known when compiled. */
+#define KEYED_FIELD(type, name)                                                                    \
+        {                                                                                          \
+#name, offsetof(type, name), sizeof(#name) - 1                                     \
+        }
 
 /*
  * Parses a flat-keyed file into out. *ret_seen gets bit i set for fields[i] found

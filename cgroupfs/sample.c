@@ -8,18 +8,9 @@
 
 #include "macro.h"
 
-#define STAT_FIELD(name)                                                                           \
-        {                                                                                          \
-#name, offsetof(struct memcg_stat, name)                                           \
-        }
-#define EVENT_FIELD(name)                                                                          \
-        {                                                                                          \
-#name, offsetof(struct memcg_events, name)                                         \
-        }
-#define SWAP_EVENT_FIELD(name)                                                                     \
-        {                                                                                          \
-#name, offsetof(struct memcg_swap_events, name)                                    \
-        }
+#define STAT_FIELD(name)       KEYED_FIELD(struct memcg_stat, name)
+#define EVENT_FIELD(name)      KEYED_FIELD(struct memcg_events, name)
+#define SWAP_EVENT_FIELD(name) KEYED_FIELD(struct memcg_swap_events, name)
 
 /* The keys the code looks up by position in the seen mask come first. */
 enum { STAT_ANON, STAT_FILE, STAT_ACTIVE_FILE, STAT_INACTIVE_FILE, STAT_KERNEL };

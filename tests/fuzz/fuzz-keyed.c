@@ -14,10 +14,7 @@ struct stat_out {
         uint64_t active_file, inactive_file, low, high, max, oom, oom_kill;
 };
 
-#define F(name)                                                                                    \
-        {                                                                                          \
-#name, offsetof(struct stat_out, name)                                             \
-        }
+#define F(name) KEYED_FIELD(struct stat_out, name)
 static const struct keyed_field fields[] = {
         F(anon),   F(file), F(kernel), F(kernel_stack), F(pagetables),
         F(percpu), F(sock), F(slab),   F(active_file),  F(inactive_file),

@@ -179,10 +179,11 @@ struct stat4 {
 };
 
 static const struct keyed_field stat4_fields[] = {
-        {"anon", offsetof(struct stat4, anon)},
-        {"file", offsetof(struct stat4, file)},
-        {"kernel", offsetof(struct stat4, kernel)},
-        {"inactive_file", offsetof(struct stat4, inactive_file)},
+        KEYED_FIELD(struct stat4, anon),
+        KEYED_FIELD(struct stat4, file),
+        /* No length given: parse_keyed() measures it. */
+        {"kernel", offsetof(struct stat4, kernel), 0},
+        KEYED_FIELD(struct stat4, inactive_file),
 };
 
 static int keyed_of(const char *s, struct stat4 *out, uint64_t *seen)
@@ -308,7 +309,7 @@ static void test_parse_keyed_many_fields(void **state)
 
         for (size_t i = 0; i < 65; i++) {
                 snprintf(names[i], sizeof(names[i]), "k%zu", i);
-                fields[i] = (struct keyed_field){names[i], i * sizeof(uint64_t)};
+                fields[i] = (struct keyed_field){names[i], i * sizeof(uint64_t), 0};
         }
         const char *text = "k0 10\nk63 20\nk31 30\n";
         size_t n = strlen(text);
