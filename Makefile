@@ -42,7 +42,7 @@ HELPER_BINS := $(HELPER_SRCS:%.c=$(BUILD)/%)
 FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/fuzz/%)
 
 .PHONY: all check unit unit-asan fuzz fuzz-smoke vm-check deps install demo format clean \
-	bench bench-libcgroup helpers
+	bench bench-libcgroup bench-reaction helpers
 all: cgmem
 
 $(BUILD)/%.o: %.c
@@ -127,6 +127,12 @@ $(BENCH_FLOOR): tests/bench/pread-floor.c
 # 10 000 cgroups in the test VM (tests/bench/README.md).
 bench: cgmem $(BENCH_FLOOR)
 	BUILD=$(BUILD) tests/bench/agent-bench
+
+# Kill-before-OOM reaction benchmark in the test VM (tests/bench/README.md).
+bench-reaction: cgmem $(HELPER_BINS)
+	@mkdir -p $(BUILD)/bench/reaction-job
+	tests/vm/run --mem 1024 --timeout 3000 --job $(BUILD)/bench/reaction-job -e BUILD=$(BUILD) \
+		-- tests/bench/reaction
 
 check: deps
 	$(MAKE) --no-print-directory all

@@ -248,8 +248,6 @@ static int kill_cgroup(struct watch *w)
         int r = cg_kill(w->dirfd);
         if (r == -ENOENT && cg_alive(w->dirfd))
                 r = cg_kill_by_freezing(w->dirfd); /* before 5.14: no cgroup.kill */
-        if (r >= 0)
-                cg_mrelease_procs(w->dirfd);
         return r;
 }
 
@@ -285,6 +283,12 @@ void enforce_kill(struct agent *a, struct watch *w, const char *reason, enum enf
         if (details)
                 json_object_set_new(e, "details", details);
         emitter_emit(a->emitter, e);
+        /*
+         * Only now, so latency_usec ends at the kill: freeing a dying process's memory
+         * in the agent (process_mrelease) takes as long as the memory is large.
+         */
+        if (r >= 0)
+                cg_mrelease_procs(w->dirfd);
 }
 
 /*
