@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cgroupfs/parse.h"
+#include "tests/fuzz/fuzz-util.h"
 
 struct stat_out {
         uint64_t anon, file, kernel, kernel_stack, pagetables, percpu, sock, slab;
@@ -25,11 +26,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-        /* Exactly size bytes, no NUL: any read past the end is an ASan report. */
-        char *buf = malloc(size ? size : 1);
+        char *buf = fuzz_exact_copy(data, size);
         if (!buf)
                 return 0;
-        memcpy(buf, data, size);
 
         struct stat_out out;
         memset(&out, 0xa5, sizeof(out));

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "supervisor/kmsg.h"
+#include "tests/fuzz/fuzz-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -67,10 +68,9 @@ static void check_oom(const char *msg, size_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         /* Exactly sized, no NUL: ASan catches a read past len. */
-        char *buf = malloc(size ? size : 1);
+        char *buf = fuzz_exact_copy(data, size);
         if (!buf)
                 return 0;
-        memcpy(buf, data, size);
 
         struct kmsg_record rec;
         int r = kmsg_record_parse(buf, size, &rec);

@@ -8,19 +8,19 @@
 #include <string.h>
 
 #include "cgroupfs/mount.h"
+#include "tests/fuzz/fuzz-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-        char *buf = malloc(size ? size : 1);
+        char *buf = fuzz_exact_copy(data, size);
         struct cg_mounts *m = malloc(sizeof(*m));
         if (!buf || !m) {
                 free(buf);
                 free(m);
                 return 0;
         }
-        memcpy(buf, data, size);
         memset(m, 0xa5, sizeof(*m));
 
         int r = cg_mounts_parse(buf, size, m);

@@ -8,15 +8,15 @@
 #include <string.h>
 
 #include "cgroupfs/parse.h"
+#include "tests/fuzz/fuzz-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-        char *buf = malloc(size ? size : 1);
+        char *buf = fuzz_exact_copy(data, size);
         if (!buf)
                 return 0;
-        memcpy(buf, data, size);
 
         struct psi_stats p;
         memset(&p, 0xa5, sizeof(p));

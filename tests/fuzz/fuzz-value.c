@@ -9,15 +9,15 @@
 #include <string.h>
 
 #include "cgroupfs/parse.h"
+#include "tests/fuzz/fuzz-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-        char *buf = malloc(size ? size : 1);
+        char *buf = fuzz_exact_copy(data, size);
         if (!buf)
                 return 0;
-        memcpy(buf, data, size);
 
         uint64_t strict = 0, lax = 0, raw = 0;
         int r_strict = parse_single_value(buf, size, 0, &strict);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cgroupfs/parse.h"
+#include "tests/fuzz/fuzz-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,10 +32,9 @@ static int reference(const char *buf, size_t len, const char *word)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         static const char *const words[] = {"memory", "cpu", "io", "pids", "cpuset", "m"};
-        char *buf = malloc(size ? size : 1);
+        char *buf = fuzz_exact_copy(data, size);
         if (!buf)
                 return 0;
-        memcpy(buf, data, size);
         for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
                 int r = word_list_contains(buf, size, words[i]);
                 if (r != reference(buf, size, words[i]))

@@ -191,6 +191,15 @@ static void make_pipe(int p[2])
         assert_int_equal(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
 }
 
+/* Frees an emitter writing to the pipe p, its loop and the pipe. */
+static void pipe_emitter_done(struct emitter *e, sd_event *loop, int p[2])
+{
+        emitter_free(e);
+        sd_event_unref(loop);
+        close(p[0]);
+        close(p[1]);
+}
+
 /* "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ", and within a minute of now. */
 static void assert_rfc3339_nsec_now(const char *s)
 {
@@ -273,10 +282,7 @@ static void test_envelope(void **state)
 
         free_objs(objs, n);
         free(b.data);
-        emitter_free(e);
-        sd_event_unref(loop);
-        close(p[0]);
-        close(p[1]);
+        pipe_emitter_done(e, loop, p);
 }
 
 static void test_hostname_default(void **state)
@@ -299,10 +305,7 @@ static void test_hostname_default(void **state)
         assert_string_equal(json_string_value(json_object_get(objs[0], "host")), host);
         free_objs(objs, 1);
         free(b.data);
-        emitter_free(e);
-        sd_event_unref(loop);
-        close(p[0]);
-        close(p[1]);
+        pipe_emitter_done(e, loop, p);
 }
 
 /* ---- truncation ---- */
@@ -363,10 +366,7 @@ static void test_truncation(void **state)
         assert_true(json_integer_value(json_object_get(o, "original_bytes")) > 100000);
         json_decref(o);
 
-        emitter_free(e);
-        sd_event_unref(loop);
-        close(p[0]);
-        close(p[1]);
+        pipe_emitter_done(e, loop, p);
 }
 
 /* ---- stdout: a pipe nobody reads ---- */
@@ -481,10 +481,7 @@ static void test_dropped_report_without_new_events(void **state)
         assert_string_equal(type_of(objs[n - 1]), "dropped");
         free_objs(objs, n);
         free(b.data);
-        emitter_free(e);
-        sd_event_unref(loop);
-        close(p[0]);
-        close(p[1]);
+        pipe_emitter_done(e, loop, p);
 }
 
 static void test_stdout_reader_gone(void **state)
