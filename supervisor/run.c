@@ -344,13 +344,16 @@ static int add_signals(struct run_context *ctx)
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGHUP);
-        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-                return -errno;
-        r = sd_event_add_signal(ctx->agent.loop, NULL, SIGTERM, on_stop_signal, &ctx->agent);
+        r = sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ? -errno : 0;
+        if (r >= 0)
+                r = sd_event_add_signal(ctx->agent.loop, NULL, SIGTERM, on_stop_signal,
+                                        &ctx->agent);
         if (r >= 0)
                 r = sd_event_add_signal(ctx->agent.loop, NULL, SIGINT, on_stop_signal, &ctx->agent);
         if (r >= 0)
                 r = sd_event_add_signal(ctx->agent.loop, NULL, SIGHUP, on_reload_signal, ctx);
+        if (r < 0)
+                log_error("cannot handle signals: %s", strerror(-r));
         return r;
 }
 
@@ -386,6 +389,9 @@ static int agent_start(struct run_context *ctx)
         r = watch_table_init(&a->watches);
         if (r >= 0)
                 r = sd_event_default(&a->loop);
+        /* Before the first event: whoever reads "started" may signal us at once. */
+        if (r >= 0 && !a->once)
+                r = add_signals(ctx);
         if (r >= 0)
                 r = start_emitter(a);
         if (r >= 0)
@@ -423,9 +429,7 @@ static int agent_loop(struct run_context *ctx)
 {
         struct agent *a = &ctx->agent;
 
-        int r = add_signals(ctx);
-        if (r >= 0)
-                r = add_timers(a);
+        int r = add_timers(a);
         if (r >= 0)
                 r = sd_event_set_watchdog(a->loop, true);
         if (r < 0) {
