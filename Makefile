@@ -12,7 +12,7 @@ BUILD ?= build
 CC ?= gcc
 PKG_CONFIG ?= pkg-config
 
-PKGS := jansson libsystemd
+PKGS := jansson libsystemd libcurl libprotobuf-c
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
 
@@ -23,7 +23,7 @@ HARDENING := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protecti
 OPT ?= -O2 -g
 CFLAGS ?= $(OPT)
 ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE -DCGMEM_VERSION='"$(VERSION)"' $(WARNINGS) \
-	$(HARDENING) -I. $(CFLAGS)
+	$(HARDENING) -I. -I$(BUILD)/gen $(CFLAGS)
 LDFLAGS ?=
 ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
 
@@ -34,8 +34,13 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 KTEST_SRCS := $(wildcard tests/kernel/*.c)
 
+# The CRI messages cgmem uses, compiled by protoc-c into the build tree.
+PROTO_SRCS := $(wildcard cri/*.proto)
+PROTO_GEN_SRCS := $(PROTO_SRCS:%.proto=$(BUILD)/gen/%.pb-c.c)
+PROTO_GEN_HDRS := $(PROTO_SRCS:%.proto=$(BUILD)/gen/%.pb-c.h)
+
 LIB := $(BUILD)/libcgmem.a
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(PROTO_GEN_SRCS:%.c=%.o)
 SUP_OBJS := $(SUP_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 HELPER_BINS := $(HELPER_SRCS:%.c=$(BUILD)/%)
@@ -48,6 +53,16 @@ all: cgmem
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: %.proto
+	@mkdir -p $(@D)
+	protoc-c --proto_path=. --c_out=$(BUILD)/gen $<
+
+# Generated code follows protoc-c's style, not our warning set.
+$(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c
+	$(CC) -std=gnu17 $(HARDENING) -I$(BUILD)/gen $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(LIB_OBJS) $(SUP_OBJS): | $(PROTO_GEN_HDRS)
 
 $(LIB): $(LIB_OBJS)
 	@rm -f $@
@@ -80,12 +95,12 @@ unit-asan:
 
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 10
-# The fuzzed parsers: cgroupfs/ and the kernel-log parser of the supervisor.
-FUZZ_LIB_SRCS := $(LIB_SRCS) supervisor/kmsg.c
+# The fuzzed parsers: cgroupfs/, cri/ and the kernel-log parser of the supervisor.
+FUZZ_LIB_SRCS = $(LIB_SRCS) $(PROTO_GEN_SRCS) supervisor/kmsg.c
 $(BUILD)/fuzz/tests/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) -std=gnu17 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined \
-		-o $@ $< $(FUZZ_LIB_SRCS)
+	$(FUZZ_CC) -std=gnu17 -D_GNU_SOURCE -I. -I$(BUILD)/gen -g -O1 \
+		-fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(PKG_LIBS)
 
 fuzz: $(FUZZ_BINS)
 
@@ -143,8 +158,9 @@ check: deps
 
 # Debian packages for the build, the unit and fuzz tests, and the VM suite.
 DEB_DEPS := gcc make pkg-config clang libclang-rt-14-dev clang-format libjansson-dev \
-	libsystemd-dev libseccomp-dev libcurl4-openssl-dev libcmocka-dev \
-	qemu-system-x86 busybox-static cpio kmod python3 libcgroup-dev strace python3-jsonschema tmux
+	libsystemd-dev libseccomp-dev libcurl4-openssl-dev libcmocka-dev libprotobuf-c-dev \
+	protobuf-c-compiler qemu-system-x86 busybox-static cpio kmod python3 libcgroup-dev strace \
+	python3-jsonschema tmux docker.io containerd runc python3-grpcio
 # Boots the test VM and shows cgmem at work there (tests/vm/demo).
 demo: deps cgmem $(HELPER_BINS) $(BUILD)/cache.bin
 	@tests/vm/run --mem 1024 --timeout 240 -- tests/vm/demo $(BUILD) || \

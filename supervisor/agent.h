@@ -12,11 +12,13 @@
 
 #include "classify.h"
 #include "config.h"
+#include "cri/container-meta.h"
 #include "oom.h"
 #include "policy.h"
 #include "watch.h"
 
 struct emitter;
+struct names;
 
 /* The files read every round, and the ones re-read only when inotify says they were written. */
 #define HOT_FILES                                                                                  \
@@ -39,6 +41,7 @@ struct agent {
         struct classify_rules rules;
         sd_event *loop;
         struct emitter *emitter;
+        struct names *names; /* container names from the runtimes; NULL with --once */
         int rootfd;
         struct watch_table watches;
         struct agent_features features;
@@ -72,6 +75,9 @@ int discovery_start(struct agent *a);
 
 /* Adds the watch for path (relative to the root); emits container_seen. */
 struct watch *discovery_add(struct agent *a, int dirfd, const char *path, bool delegates_memory);
+
+/* names.h's callback: the runtime named a container; emits container_identity. */
+void discovery_named(const char *id, const struct container_meta *meta, void *userdata);
 
 /* Drops a watch whose cgroup went away; emits container_gone. */
 void discovery_gone(struct agent *a, struct watch *w);

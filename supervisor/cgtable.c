@@ -9,7 +9,7 @@
 
 #include "cgroupfs/macro.h"
 #include "cgroupfs/walk.h"
-#include "hashmap.h"
+#include "cgroupfs/hashmap.h"
 #include "json-util.h"
 #include "log.h"
 

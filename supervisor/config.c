@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,16 +15,13 @@
 
 #include "cgroupfs/macro.h"
 #include "cgroupfs/parse.h"
+#include "timeutil.h"
 
 /* Longer lines are a mistake (or not a config file): refuse them rather than guess. */
 #define CONFIG_LINE_MAX 4096
 
 /* Values are quoted in messages; a long one is cut so the key and the reason still fit. */
 #define SHOWN "\"%.80s\""
-
-#define USEC_PER_MSEC UINT64_C(1000)
-#define USEC_PER_SEC  UINT64_C(1000000)
-#define USEC_PER_MIN  (60 * USEC_PER_SEC)
 
 #define DURATION_STR_MAX 32
 
@@ -36,6 +34,7 @@ enum key_type {
         KEY_PATH,
         KEY_GLOBS,
         KEY_STALL,
+        KEY_MARKS,
         KEY_TYPE_MAX,
 };
 
@@ -92,11 +91,21 @@ static const struct config_key config_keys[] = {
         KEY("enforce", "stuck_psi_full", KEY_PERCENT, double, stuck_psi_full_pct, "10"),
         KEY("enforce", "stuck_kill", KEY_BOOL, int, stuck_kill, "yes"),
         KEY("enforce", "cooldown", KEY_DURATION, uint64_t, cooldown_usec, "10s"),
+        KEY("enforce", "namespaces", KEY_MARKS, char **, namespace_marks, ""),
         KEY("node", "slice", KEY_PATH, char *, node_slice, ""),
         KEY("node", "pressure_full", KEY_PERCENT, double, node_pressure_full_pct, "60"),
         KEY("node", "pressure_duration", KEY_DURATION, uint64_t, node_pressure_duration_usec,
             "30s"),
         KEY("node", "post_kill_delay", KEY_DURATION, uint64_t, node_post_kill_delay_usec, "15s"),
+        KEY("runtimes", "docker_socket", KEY_PATH, char *, docker_socket, "/var/run/docker.sock"),
+        KEY("runtimes", "podman_socket", KEY_PATH, char *, podman_socket,
+            "/run/podman/podman.sock"),
+        KEY("runtimes", "containerd_socket", KEY_PATH, char *, containerd_socket,
+            "/run/containerd/containerd.sock"),
+        KEY("runtimes", "crio_socket", KEY_PATH, char *, crio_socket, "/var/run/crio/crio.sock"),
+        KEY("runtimes", "timeout", KEY_DURATION, uint64_t, runtime_timeout_usec, "2s"),
+        KEY("runtimes", "names_ttl", KEY_DURATION, uint64_t, names_ttl_usec, "60min"),
+        KEY("runtimes", "retry_max", KEY_DURATION, uint64_t, names_retry_max_usec, "1min"),
         KEY("agent", "dry_run", KEY_BOOL, int, dry_run, "no"),
         KEY("agent", "mlock", KEY_BOOL, int, mlock, "yes"),
 };
@@ -437,6 +446,41 @@ static int parse_globs(const char *v, void *field, const struct config_key *k,
         return 0;
 }
 
+/* A Kubernetes namespace name: a DNS label (RFC 1123), at most 63 characters. */
+static bool namespace_name_valid(const char *s, size_t n)
+{
+        if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+                        return false;
+        return true;
+}
+
+/* "NAMESPACE=MARK ...": the mark of a pod's containers when neither they nor the pod carry one. */
+static int parse_marks(const char *v, void *field, const struct config_key *k,
+                       struct config_error *err)
+{
+        char **l = strv_split(v);
+
+        if (!l)
+                return -ENOMEM;
+        for (char **m = l; *m; m++) {
+                const char *eq = strchr(*m, '=');
+                if (!eq || !namespace_name_valid(*m, (size_t) (eq - *m)) ||
+                    (strcmp(eq + 1, "prefer") != 0 && strcmp(eq + 1, "avoid") != 0 &&
+                     strcmp(eq + 1, "protect") != 0)) {
+                        int r = key_fail(err, k, SHOWN " is not NAMESPACE=prefer|avoid|protect",
+                                         *m);
+                        strv_free(l);
+                        return r;
+                }
+        }
+        strv_free(*(char ***) field);
+        *(char ***) field = l;
+        return 0;
+}
+
 static int parse_stall(const char *v, void *field, const struct config_key *k,
                        struct config_error *err)
 {
@@ -576,6 +620,7 @@ static const struct key_ops key_ops[KEY_TYPE_MAX] = {
         [KEY_PATH] = {parse_path, print_path, release_path, dup_path},
         [KEY_GLOBS] = {parse_globs, print_globs, release_globs, dup_globs},
         [KEY_STALL] = {parse_stall, print_stall, NULL, NULL},
+        [KEY_MARKS] = {parse_marks, print_globs, release_globs, dup_globs},
 };
 
 static void *field_of(struct cgmem_config *c, const struct config_key *k)

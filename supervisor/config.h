@@ -53,12 +53,22 @@ struct cgmem_config {
         double stuck_psi_full_pct;     /* stuck_psi_full = 10 */
         int stuck_kill;         /* stuck_kill = yes : no: release and let the kernel decide */
         uint64_t cooldown_usec; /* cooldown = 10s */
+        char **namespace_marks; /* namespaces = NAMESPACE=MARK... : a default mark per namespace */
 
         /* [node]: systemd-oomd-like handling of pressure on the whole node or a slice */
         char *node_slice;                     /* slice = (the root) : "/kubepods.slice" */
         double node_pressure_full_pct;        /* pressure_full = 60 : full avg10, as systemd-oomd */
         uint64_t node_pressure_duration_usec; /* pressure_duration = 30s, as systemd-oomd */
         uint64_t node_post_kill_delay_usec;   /* post_kill_delay = 15s : pressure lags a kill */
+
+        /* [runtimes]: where container names come from ("" : do not ask that runtime) */
+        char *docker_socket;           /* docker_socket = /var/run/docker.sock */
+        char *podman_socket;           /* podman_socket = /run/podman/podman.sock */
+        char *containerd_socket;       /* containerd_socket = /run/containerd/containerd.sock */
+        char *crio_socket;             /* crio_socket = /var/run/crio/crio.sock */
+        uint64_t runtime_timeout_usec; /* timeout = 2s : one API request */
+        uint64_t names_ttl_usec;       /* names_ttl = 60min : then asked again */
+        uint64_t names_retry_max_usec; /* retry_max = 1min : an unknown id, asked again */
 
         /* [agent] */
         int dry_run; /* dry_run = no */

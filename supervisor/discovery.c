@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "cgroupfs/hashmap.h"
 #include "cgroupfs/io.h"
 #include "cgroupfs/macro.h"
 #include "cgroupfs/parse.h"
@@ -22,8 +23,8 @@
 #include "emit.h"
 #include "enforce.h"
 #include "events.h"
-#include "hashmap.h"
 #include "log.h"
+#include "names.h"
 #include "timeutil.h"
 
 #define WATCH_MASK (IN_CREATE | IN_DELETE | IN_MODIFY | IN_ONLYDIR | IN_EXCL_UNLINK)
@@ -88,8 +89,11 @@ struct watch *discovery_add(struct agent *a, int dirfd, const char *path, bool d
         w->generation = a->generation;
         w->seen_usec = now_usec();
         w->is_container = path[0] && classify_is_container(path, !delegates_memory, &a->rules);
-        if (w->is_container)
+        if (w->is_container) {
                 identity_from_path(path, &w->identity);
+                watch_table_index_id(&a->watches, w);
+                names_track(a->names, &w->identity);
+        }
         add_inotify_watch(a, w);
         if (!w->is_container) {
                 psi_update_trigger(a, w);
@@ -109,6 +113,18 @@ struct watch *discovery_add(struct agent *a, int dirfd, const char *path, bool d
         enforce_evaluate(a, w, SIGNAL_DISCOVERY, w->seen_usec);
         psi_update_trigger(a, w);
         return w;
+}
+
+void discovery_named(const char *id, const struct container_meta *meta, void *userdata)
+{
+        struct agent *a = userdata;
+        struct watch *w = watch_table_by_id(&a->watches, id);
+
+        (void) meta; /* events take it from the cache */
+        if (!w || !w->is_container || !w->sampled)
+                return;
+        emitter_emit(a->emitter, event_container_identity(w));
+        enforce_adopt_mark(a, w);
 }
 
 /* Kills that happened in a container the runtime removed before we read its counters. */
@@ -135,6 +151,7 @@ void discovery_gone(struct agent *a, struct watch *w)
                         sampling_events_changed(a, w, now_usec());
                 report_unclaimed_kills(a, w);
                 emitter_emit(a->emitter, event_container_gone(w, now_usec()));
+                names_untrack(a->names, w->identity.id);
         }
         if (w->wd >= 0 && a->inotify_fd >= 0)
                 inotify_rm_watch(a->inotify_fd, w->wd);

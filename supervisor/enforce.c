@@ -17,6 +17,7 @@
 #include "emit.h"
 #include "json-util.h"
 #include "log.h"
+#include "names.h"
 #include "timeutil.h"
 #include "xattrs.h"
 
@@ -32,6 +33,17 @@ const char *enforce_signal_to_string(enum enforce_signal s)
         return names[s];
 }
 
+static enum policy_mark mark_from_word(const char *word)
+{
+        if (!word)
+                return MARK_NONE;
+        if (strcmp(word, "prefer") == 0)
+                return MARK_PREFER;
+        if (strcmp(word, "avoid") == 0)
+                return MARK_AVOID;
+        return strcmp(word, "protect") == 0 ? MARK_PROTECT : MARK_NONE;
+}
+
 static enum policy_mark read_mark(int dirfd)
 {
         char value[16];
@@ -40,11 +52,29 @@ static enum policy_mark read_mark(int dirfd)
         if (n <= 0)
                 return MARK_NONE;
         value[n] = '\0';
-        if (strcmp(value, "prefer") == 0)
-                return MARK_PREFER;
-        if (strcmp(value, "avoid") == 0)
-                return MARK_AVOID;
-        return strcmp(value, "protect") == 0 ? MARK_PROTECT : MARK_NONE;
+        return mark_from_word(value);
+}
+
+/* [enforce] namespaces = NAMESPACE=MARK ...; the words were checked when the file was read. */
+static enum policy_mark namespace_mark(const struct cgmem_config *c, const char *ns)
+{
+        size_t n = ns ? strlen(ns) : 0;
+
+        for (char **m = c->namespace_marks; n && m && *m; m++)
+                if (strncmp(*m, ns, n) == 0 && (*m)[n] == '=')
+                        return mark_from_word(*m + n + 1);
+        return MARK_NONE;
+}
+
+/* What the runtime says: the container's (or its pod's) label, else its namespace's default. */
+static enum policy_mark runtime_mark(const struct agent *a, const struct watch *w)
+{
+        const struct container_meta *m = names_get(a->names, w->identity.id);
+
+        if (!m)
+                return MARK_NONE;
+        enum policy_mark mark = mark_from_word(container_meta_label(m, LABEL_POLICY));
+        return mark != MARK_NONE ? mark : namespace_mark(a->config, m->pod_namespace);
 }
 
 static bool protected_by_config(const struct agent *a, const char *path)
@@ -61,9 +91,13 @@ static bool protected_by_config(const struct agent *a, const char *path)
         return false;
 }
 
+/* The operator's word wins: configuration, then the cgroup's xattr, then the runtime's labels. */
 static enum policy_mark current_mark(const struct agent *a, const struct watch *w)
 {
-        return protected_by_config(a, w->path) ? MARK_PROTECT : read_mark(w->dirfd);
+        if (protected_by_config(a, w->path))
+                return MARK_PROTECT;
+        enum policy_mark mark = read_mark(w->dirfd);
+        return mark != MARK_NONE ? mark : runtime_mark(a, w);
 }
 
 static uint64_t read_original_high(int dirfd, bool *ret_found)

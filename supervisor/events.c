@@ -4,36 +4,29 @@
 #include <limits.h>
 
 #include "json-util.h"
-
-static json_t *string_or_null(const char *s)
-{
-        return s && s[0] ? json_string(s) : json_null();
-}
-
-/* Who the container is, as far as its cgroup path tells; names come from the runtimes. */
-static json_t *identity_json(const struct container_identity *id)
-{
-        json_t *k8s = json_null();
-
-        if (id->pod_uid[0])
-                k8s = json_pack("{s:s, s:o}", "pod_uid", id->pod_uid, "qos",
-                                string_or_null(pod_qos_to_string(id->qos)));
-        return json_pack("{s:o, s:o, s:o, s:o}", "runtime",
-                         string_or_null(container_runtime_to_string(id->runtime)), "id",
-                         string_or_null(id->id), "unit", string_or_null(id->unit), "kubernetes",
-                         k8s);
-}
+#include "names-json.h"
+#include "names.h"
 
 /* Every container event starts with the cgroup it is about, and who lives there. */
-static json_t *container_event(const char *type, const struct watch *w)
+static json_t *container_event_full(const char *type, const struct watch *w, bool with_labels)
 {
         char path[PATH_MAX + 2];
         json_t *e = json_pack("{s:s, s:s}", "type", type, "cgroup",
                               watch_display_path(w, path, sizeof(path)));
 
-        if (e && w->identity.runtime != RUNTIME_UNKNOWN)
-                json_object_set_new(e, "container", identity_json(&w->identity));
+        if (!e || w->identity.runtime == RUNTIME_UNKNOWN)
+                return e;
+        const struct container_meta *m = names_get(w->agent->names, w->identity.id);
+        json_object_set_new(e, "container", names_container_json(&w->identity, m, with_labels));
+        json_t *k8s = names_kubernetes_json(&w->identity, m);
+        if (k8s)
+                json_object_set_new(e, "kubernetes", k8s);
         return e;
+}
+
+static json_t *container_event(const char *type, const struct watch *w)
+{
+        return container_event_full(type, w, false);
 }
 
 /* Adds fields to event, or drops the event when memory ran out. */
@@ -81,6 +74,11 @@ json_t *event_container_seen(const struct watch *w)
         return with(container_event("container_seen", w),
                     json_pack("{s:o, s:o}", "current_bytes", json_u64(w->sample.current_bytes),
                               "limits", limits_json(&w->sample)));
+}
+
+json_t *event_container_identity(const struct watch *w)
+{
+        return container_event_full("container_identity", w, true);
 }
 
 json_t *event_container_gone(const struct watch *w, uint64_t now_usec)

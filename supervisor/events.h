@@ -16,6 +16,8 @@ json_t *event_started(const struct agent *a);
 json_t *event_stopping(const char *reason, uint64_t uptime_usec);
 json_t *event_container_seen(const struct watch *w);
 json_t *event_container_gone(const struct watch *w, uint64_t now_usec);
+/* The runtime named the container: names, image, labels, pod. */
+json_t *event_container_identity(const struct watch *w);
 
 enum pressure_source { PRESSURE_PSI_TRIGGER, PRESSURE_SAMPLE };
 json_t *event_pressure(const struct agent *a, const struct watch *w, enum pressure_source source);

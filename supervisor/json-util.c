@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "json-util.h"
 
+json_t *json_string_or_null(const char *s)
+{
+        return s && s[0] ? json_string(s) : json_null();
+}
+
 json_t *json_u64(uint64_t v)
 {
         return v > INT64_MAX ? json_null() : json_integer((json_int_t) v);

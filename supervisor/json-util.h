@@ -7,6 +7,9 @@
 
 #include "cgroupfs/sample.h"
 
+/* A string, or null when s is NULL or empty. */
+json_t *json_string_or_null(const char *s);
+
 /* Byte counts as integers; "max" (and anything beyond int64) is null. */
 json_t *json_u64(uint64_t v);
 

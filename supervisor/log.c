@@ -26,3 +26,11 @@ void log_warning(const char *fmt, ...)
         log_va("warning: ", fmt, ap);
         va_end(ap);
 }
+
+void log_info(const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        log_va("", fmt, ap);
+        va_end(ap);
+}

@@ -7,3 +7,4 @@
 
 _printf_(1, 2) void log_error(const char *fmt, ...);
 _printf_(1, 2) void log_warning(const char *fmt, ...);
+_printf_(1, 2) void log_info(const char *fmt, ...);

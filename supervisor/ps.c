@@ -13,6 +13,8 @@
 #include "cgtable.h"
 #include "exit-status.h"
 #include "log.h"
+#include "names-json.h"
+#include "names-session.h"
 #include "units.h"
 
 static void format_pct(double pct, char *buf, size_t size)
@@ -25,12 +27,32 @@ static void format_pct(double pct, char *buf, size_t size)
 
 static void print_header(void)
 {
-        printf("%7s %7s %7s %7s %5s %7s %7s %6s %6s %6s %5s  %s\n", "CURRENT", "WSET", "HIGH",
-               "MAX", "%MAX", "ANON", "FILE", "KERN%", "SOME10", "FULL10", "OOMK", "PATH");
+        printf("%7s %7s %7s %7s %5s %7s %7s %6s %6s %6s %5s  %-24s %s\n", "CURRENT", "WSET", "HIGH",
+               "MAX", "%MAX", "ANON", "FILE", "KERN%", "SOME10", "FULL10", "OOMK", "NAME", "PATH");
 }
 
-static void print_row(const struct cg_row *row)
+/* "namespace/pod/container" in a pod, the runtime's name elsewhere, the short id until known. */
+static void format_name(const struct container_identity *id, const struct container_meta *m,
+                        char *buf, size_t size)
 {
+        if (m && m->pod_namespace && m->pod_name)
+                snprintf(buf, size, "%s/%s/%s", m->pod_namespace, m->pod_name,
+                         m->sandbox ? "(pod)" : m->k8s_container_name ?: m->name ?: "?");
+        else if (m && m->name)
+                snprintf(buf, size, "%s", m->name);
+        else if (id->id[0] && !id->monitor)
+                snprintf(buf, size, "%.12s", id->id);
+        else if (id->unit[0])
+                snprintf(buf, size, "%s", id->unit);
+        else
+                snprintf(buf, size, "-");
+}
+
+static void print_row(struct names_session *names, const struct cg_row *row)
+{
+        struct container_identity id;
+        const struct container_meta *m = names_session_meta(names, row->path, &id);
+        char name[256];
         const struct memcg_sample *s = &row->sample;
         char cur[BYTES_STR_MAX], ws[BYTES_STR_MAX], high[BYTES_STR_MAX], max[BYTES_STR_MAX];
         char anon[BYTES_STR_MAX], file[BYTES_STR_MAX], pct[16], some[16], full[16];
@@ -40,19 +62,29 @@ static void print_row(const struct cg_row *row)
         format_pct(has_psi ? cg_psi_pct(s->psi.some.avg10) : -1, some, sizeof(some));
         format_pct(has_psi && s->psi.has_full ? cg_psi_pct(s->psi.full.avg10) : -1, full,
                    sizeof(full));
-        printf("%7s %7s %7s %7s %5s %7s %7s %6.1f %6s %6s %5llu  %s\n",
+        format_name(&id, m, name, sizeof(name));
+        printf("%7s %7s %7s %7s %5s %7s %7s %6.1f %6s %6s %5llu  %-24s %s\n",
                format_bytes(s->current_bytes, cur), format_bytes(memcg_working_set_bytes(s), ws),
                format_bytes(s->high_bytes, high), format_bytes(s->max_bytes, max), pct,
                format_bytes(s->stat.anon, anon), format_bytes(s->stat.file, file),
-               memcg_kernel_share_pct(s), some, full, (unsigned long long) s->events.oom_kill,
+               memcg_kernel_share_pct(s), some, full, (unsigned long long) s->events.oom_kill, name,
                row->path);
 }
 
-static int print_json_row(const struct cg_row *row)
+static int print_json_row(struct names_session *names, const struct cg_row *row)
 {
+        struct container_identity id;
+        const struct container_meta *m = names_session_meta(names, row->path, &id);
         json_t *o = cg_row_json(row);
+
         if (!o)
                 return -ENOMEM;
+        if (id.runtime != RUNTIME_UNKNOWN) {
+                json_object_set_new(o, "container", names_container_json(&id, m, true));
+                json_t *k8s = names_kubernetes_json(&id, m);
+                if (k8s)
+                        json_object_set_new(o, "kubernetes", k8s);
+        }
         int r = json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(6));
         json_decref(o);
         if (r < 0)
@@ -61,14 +93,26 @@ static int print_json_row(const struct cg_row *row)
         return 0;
 }
 
-static int print_table(const struct cg_table *t, int json)
+/* Asks the runtimes about every row at once, then waits (bounded) for the answers. */
+static void resolve_names(struct names_session *names, const struct cg_table *t)
 {
+        struct container_identity id;
+
+        for (size_t i = 0; i < t->n_rows; i++)
+                names_session_meta(names, t->rows[i]->path, &id);
+        names_session_wait(names);
+}
+
+static int print_table(struct names_session *names, const struct cg_table *t, int json)
+{
+        if (names->names)
+                resolve_names(names, t);
         if (!json)
                 print_header();
         for (size_t i = 0; i < t->n_rows; i++) {
                 if (!json)
-                        print_row(t->rows[i]);
-                else if (print_json_row(t->rows[i]) < 0)
+                        print_row(names, t->rows[i]);
+                else if (print_json_row(names, t->rows[i]) < 0)
                         return -ENOMEM;
         }
         if (fflush(stdout) != 0 || ferror(stdout))
@@ -87,6 +131,9 @@ static void ps_help(void)
                "  --sort KEY    path, current, wset (default), high, max, pct, anon, file,\n"
                "                kernel, some, full, oom; numbers sort largest first\n"
                "  --all         every cgroup with the memory controller, not only leaves\n"
+               "  --no-names    do not ask the container runtimes for names\n"
+               "  -c, --config PATH  where the runtimes' sockets are ([runtimes]; default\n"
+               "                /etc/cgmem/cgmem.conf)\n"
                "  -h, --help    show this help\n");
 }
 
@@ -105,6 +152,8 @@ struct ps_options {
         const char *root;
         int json;
         int all;
+        int no_names;
+        const char *config;
         cg_key_fn sort_key;
 };
 
@@ -114,12 +163,13 @@ static int parse_ps_options(int argc, char *argv[], struct ps_options *o)
         static const struct option options[] = {
                 {"root", required_argument, NULL, 'r'}, {"json", no_argument, NULL, 'j'},
                 {"sort", required_argument, NULL, 's'}, {"all", no_argument, NULL, 'a'},
+                {"no-names", no_argument, NULL, 'n'},   {"config", required_argument, NULL, 'c'},
                 {"help", no_argument, NULL, 'h'},       {0},
         };
         int c;
 
         *o = (struct ps_options){.sort_key = cg_key_wset};
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "hc:", options, NULL)) >= 0) {
                 switch (c) {
                 case 'r':
                         o->root = optarg;
@@ -133,6 +183,12 @@ static int parse_ps_options(int argc, char *argv[], struct ps_options *o)
                         break;
                 case 'a':
                         o->all = 1;
+                        break;
+                case 'n':
+                        o->no_names = 1;
+                        break;
+                case 'c':
+                        o->config = optarg;
                         break;
                 case 'h':
                         ps_help();
@@ -170,7 +226,11 @@ int verb_ps(int argc, char *argv[])
                 log_error("cannot walk the cgroup tree: %s", strerror(-r));
         else {
                 cg_rows_sort(t.rows, t.n_rows, o.sort_key);
-                r = print_table(&t, o.json);
+                struct names_session names = {0};
+                if (!o.no_names)
+                        names_session_open(&names, o.config);
+                r = print_table(&names, &t, o.json);
+                names_session_close(&names);
                 if (r < 0)
                         log_error("cannot write the table: %s", strerror(-r));
         }

@@ -27,6 +27,7 @@
 #include "exit-status.h"
 #include "fdlimit.h"
 #include "log.h"
+#include "names.h"
 #include "timeutil.h"
 
 struct run_options {
@@ -370,6 +371,25 @@ static int add_timers(struct agent *a)
         return r;
 }
 
+static int start_names(struct agent *a)
+{
+        const struct cgmem_config *c = a->config;
+        struct names_config nc = {
+                .docker_socket = c->docker_socket,
+                .podman_socket = c->podman_socket,
+                .containerd_socket = c->containerd_socket,
+                .crio_socket = c->crio_socket,
+                .timeout_usec = c->runtime_timeout_usec,
+                .ttl_usec = c->names_ttl_usec,
+                .retry_max_usec = c->names_retry_max_usec,
+        };
+        int r = names_new(a->loop, &nc, discovery_named, a, &a->names);
+
+        if (r < 0)
+                log_error("cannot set up container name lookups: %s", strerror(-r));
+        return r;
+}
+
 static int agent_start(struct run_context *ctx)
 {
         struct agent *a = &ctx->agent;
@@ -398,6 +418,10 @@ static int agent_start(struct run_context *ctx)
                 r = oom_log_open(&a->oom, a->loop);
         if (r < 0)
                 return r;
+        if (r >= 0 && !a->once)
+                r = start_names(a);
+        if (r < 0)
+                return r;
         detect_features(a);
         emitter_emit(a->emitter, event_started(a));
         r = a->once ? 0 : discovery_start(a);
@@ -413,6 +437,7 @@ static void agent_stop(struct agent *a)
         if (a->emitter)
                 emitter_drain(a->emitter, 2 * 1000000);
         watch_table_done(&a->watches);
+        names_free(a->names);
         oom_log_close(&a->oom);
         sd_event_source_disable_unref(a->inotify_source);
         sd_event_source_disable_unref(a->sample_timer);

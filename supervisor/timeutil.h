@@ -4,6 +4,10 @@
 #include <stdint.h>
 #include <time.h>
 
+#define USEC_PER_MSEC UINT64_C(1000)
+#define USEC_PER_SEC  UINT64_C(1000000)
+#define USEC_PER_MIN  (60 * USEC_PER_SEC)
+
 /* CLOCK_MONOTONIC in microseconds: the clock every decision and cadence uses. */
 static inline uint64_t now_usec(void)
 {

@@ -11,6 +11,7 @@
 
 #include "cgroupfs/macro.h"
 #include "cgroupfs/parse.h"
+#include "names-session.h"
 
 static const char *const col_names[_TOP_COL_COUNT] = {
         [TOP_COL_NAME] = "name",         [TOP_COL_POD] = "pod",
@@ -111,6 +112,32 @@ void top_pod_name(const char *path, char *buf, size_t size)
                 buf[0] = '\0';
 }
 
+/* Name: Kubernetes' container name, else the runtime's; pod: "namespace/name". */
+static void apply_row_names(struct names_session *names, const struct cg_row *row,
+                            struct top_row_state *st)
+{
+        struct container_identity id;
+        const struct container_meta *meta = names_session_meta(names, row->path, &id);
+
+        if (!meta)
+                return;
+        const char *name = meta->sandbox ? "(pod)" : meta->k8s_container_name ?: meta->name;
+        if (name)
+                snprintf(st->name, sizeof(st->name), "%s", name);
+        if (meta->pod_name)
+                snprintf(st->pod, sizeof(st->pod), "%s/%s", meta->pod_namespace ?: "?",
+                         meta->pod_name);
+}
+
+void top_model_apply_names(struct top_model *m)
+{
+        if (!m->names)
+                return;
+        for (size_t i = 0; i < m->table.n_rows; i++)
+                if (m->table.rows[i]->ext)
+                        apply_row_names(m->names, m->table.rows[i], m->table.rows[i]->ext);
+}
+
 uint64_t top_event_delta(uint64_t now, uint64_t start)
 {
         return now >= start ? now - start : 0;
@@ -164,6 +191,7 @@ int top_model_refresh(struct top_model *m, int rootfd, uint64_t now_usec)
                 }
                 top_growth_update(&st->growth, memcg_working_set_bytes(&row->sample), now_usec);
         }
+        top_model_apply_names(m);
         m->n_refreshes++;
         return 0;
 }

@@ -14,6 +14,8 @@
 #include "cgtable.h"
 #include "classify.h"
 
+struct names_session;
+
 enum top_col {
         TOP_COL_NAME,
         TOP_COL_POD,
@@ -63,13 +65,12 @@ int top_growth_rate(const struct top_growth *g, double *ret_rate);
 double top_eta_sec(uint64_t max_bytes, uint64_t wset_bytes, double rate);
 
 /*
- * The identity hook: a display name from the cgroup path. For now the runtimes'
- * scopes (docker-, cri-containerd-, crio-, libpod-<id>.scope) show their id's first
- * 12 characters, anything else its last path component. Names from the runtimes'
- * APIs replace this later.
+ * A display name from the cgroup path, until the runtime names the container:
+ * the runtimes' scopes (docker-, cri-containerd-, crio-, libpod-<id>.scope) show
+ * their id's first 12 characters, anything else its last path component.
  */
 void top_display_name(const char *path, char *buf, size_t size);
-/* The pod (namespace/name) when known: nothing yet, so buf is "". */
+/* The pod from the path: its uid's first 8 characters, or "" outside a pod. */
 void top_pod_name(const char *path, char *buf, size_t size);
 
 /* Per-row state, the cg_row's ext. */
@@ -104,10 +105,14 @@ struct top_model {
         struct psi_stats root_psi; /* the root's memory.pressure: the whole node */
         int have_root_psi;
         struct read_buf buf;
+        struct names_session *names; /* NULL: cgroup-path names only */
 };
 
 int top_model_init(struct top_model *m);
 void top_model_done(struct top_model *m);
+
+/* The runtimes' names for every row the cache knows (asks about the others). */
+void top_model_apply_names(struct top_model *m);
 
 /* Samples the tree and updates each row's history. */
 int top_model_refresh(struct top_model *m, int rootfd, uint64_t now_usec);

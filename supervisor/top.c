@@ -28,6 +28,7 @@
 #include "exit-status.h"
 #include "fdlimit.h"
 #include "log.h"
+#include "names-session.h"
 #include "timeutil.h"
 #include "top-events.h"
 #include "top-model.h"
@@ -39,6 +40,7 @@
 
 struct top_options {
         const char *root;
+        int no_names;
         double delay_sec;
         int batch;
         long iterations; /* -1: until interrupted */
@@ -74,6 +76,7 @@ static void top_help(void)
                "                      oom-kills, throttle, growth, eta\n"
                "  -r, --reverse       reverse the order\n"
                "  -a, --all           every memory cgroup, not only containers\n"
+               "      --no-names      do not ask the container runtimes for names\n"
                "  -m, --match GLOB    cgroups matching GLOB are containers too (repeatable)\n"
                "  -t, --tree          the tree view: slices, pods, containers\n"
                "  -f, --filter TEXT   only rows whose path or name contains TEXT\n"
@@ -97,6 +100,7 @@ static int parse_options(int argc, char *argv[], struct top_options *o)
                 {"sort", required_argument, NULL, 's'},
                 {"reverse", no_argument, NULL, 'r'},
                 {"all", no_argument, NULL, 'a'},
+                {"no-names", no_argument, NULL, 'N'},
                 {"match", required_argument, NULL, 'm'},
                 {"tree", no_argument, NULL, 't'},
                 {"filter", required_argument, NULL, 'f'},
@@ -150,6 +154,9 @@ static int parse_options(int argc, char *argv[], struct top_options *o)
                         break;
                 case 'a':
                         o->all = 1;
+                        break;
+                case 'N':
+                        o->no_names = 1;
                         break;
                 case 'm':
                         if (o->n_globs == GLOBS_MAX) {
@@ -210,6 +217,11 @@ static int run_batch(struct top_model *m, int rootfd, const struct top_options *
                 if (r < 0) {
                         log_error("cannot walk the cgroup tree: %s", strerror(-r));
                         break;
+                }
+                if (m->names) {
+                        /* Batch output is read by scripts: give the runtimes their (bounded) say. */
+                        names_session_wait(m->names);
+                        top_model_apply_names(m);
                 }
                 r = top_model_build_view(m);
                 if (r < 0)
@@ -707,12 +719,18 @@ static int run_interactive(struct top_model *m, int rootfd, const struct top_opt
                 }
                 now = now_usec();
                 int timeout = next > now ? (int) ((next - now + 999) / 1000) : 0;
-                struct pollfd p[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
-                                      {.fd = signal_pipe[0], .events = POLLIN}};
-                int n = poll(p, 2, timeout);
+                struct pollfd p[3] = {{.fd = STDIN_FILENO, .events = POLLIN},
+                                      {.fd = signal_pipe[0], .events = POLLIN},
+                                      {.fd = m->names ? names_session_fd(m->names) : -1,
+                                       .events = POLLIN}};
+                int n = poll(p, 3, timeout);
                 if (n < 0 && errno != EINTR) {
                         r = -errno;
                         break;
+                }
+                if (n > 0 && (p[2].revents & POLLIN)) {
+                        names_session_dispatch(m->names);
+                        top_model_apply_names(m);
                 }
                 if (n > 0 && (p[1].revents & POLLIN) && handle_signals(&u) < 0)
                         break;
@@ -750,11 +768,17 @@ int verb_top(int argc, char *argv[])
                 return EXIT_RUNTIME;
         }
         setup_model(&m, &o);
+        struct names_session names = {0};
+        if (!o.no_names) {
+                names_session_open(&names, NULL);
+                m.names = names.names ? &names : NULL;
+        }
         int interactive = !o.batch && !o.json && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
         if (interactive)
                 r = run_interactive(&m, rootfd, &o);
         else
                 r = run_batch(&m, rootfd, &o);
         top_model_done(&m);
+        names_session_close(&names);
         return r;
 }

@@ -7,14 +7,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hashmap.h"
+#include "cgroupfs/hashmap.h"
 
 int watch_table_init(struct watch_table *t)
 {
         *t = (struct watch_table){0};
         t->by_path = hashmap_new_string();
         t->by_wd = hashmap_new_int();
-        if (!t->by_path || !t->by_wd) {
+        t->by_id = hashmap_new_string();
+        if (!t->by_path || !t->by_wd || !t->by_id) {
                 watch_table_done(t);
                 return -ENOMEM;
         }
@@ -27,6 +28,7 @@ void watch_table_done(struct watch_table *t)
                 watch_table_remove(t, t->head);
         hashmap_free(t->by_path);
         hashmap_free(t->by_wd);
+        hashmap_free(t->by_id);
         read_buf_free(&t->buf);
         *t = (struct watch_table){0};
 }
@@ -65,6 +67,8 @@ void watch_table_remove(struct watch_table *t, struct watch *w)
         if (w->wd >= 0)
                 hashmap_remove_int(t->by_wd, w->wd);
         hashmap_remove_string(t->by_path, w->path);
+        if (w->identity.id[0] && hashmap_get_string(t->by_id, w->identity.id) == w)
+                hashmap_remove_string(t->by_id, w->identity.id);
         if (w->prev)
                 w->prev->next = w->next;
         else
@@ -95,6 +99,19 @@ struct watch *watch_table_by_path(const struct watch_table *t, const char *path)
 struct watch *watch_table_by_wd(const struct watch_table *t, int wd)
 {
         return hashmap_get_int(t->by_wd, wd);
+}
+
+struct watch *watch_table_by_id(const struct watch_table *t, const char *id)
+{
+        return hashmap_get_string(t->by_id, id);
+}
+
+int watch_table_index_id(struct watch_table *t, struct watch *w)
+{
+        if (!w->identity.id[0] || w->identity.monitor)
+                return 0;
+        int r = hashmap_put_string(t->by_id, w->identity.id, w);
+        return r == -EEXIST ? 0 : r;
 }
 
 int watch_table_set_wd(struct watch_table *t, struct watch *w, int wd)

@@ -56,6 +56,7 @@ struct watch_table {
         struct watch *head, *tail;
         struct hashmap *by_path;
         struct hashmap *by_wd;
+        struct hashmap *by_id; /* container id → its watch, to name it when the runtime answers */
         unsigned n_containers;
         unsigned n_triggers;
         struct read_buf buf; /* one read buffer for every watch's reader */
@@ -70,6 +71,9 @@ void watch_table_remove(struct watch_table *t, struct watch *w);
 
 struct watch *watch_table_by_path(const struct watch_table *t, const char *path);
 struct watch *watch_table_by_wd(const struct watch_table *t, int wd);
+struct watch *watch_table_by_id(const struct watch_table *t, const char *id);
+/* Finds w by its identity's container id from now on (the first watch of an id wins). */
+int watch_table_index_id(struct watch_table *t, struct watch *w);
 int watch_table_set_wd(struct watch_table *t, struct watch *w, int wd);
 
 /* "/" + path, as events and tables show a cgroup. */

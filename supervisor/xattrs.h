@@ -11,3 +11,6 @@
 
 /* memory.high before cgmem first changed it: present while cgmem's band or throttle is on. */
 #define XATTR_ORIGINAL_HIGH "user.cgmem.original_high"
+
+/* The same word as a container or pod label, set through the runtime (docker run --label ...). */
+#define LABEL_POLICY "io.cgmem.policy"

@@ -199,7 +199,7 @@ static void test_example_config(void **state)
                 *o++ = text[i];
         }
         *o = '\0';
-        assert_int_equal(keys, 35);
+        assert_int_equal(keys, 43);
         assert_int_equal(load_text(&c, out, &err, NULL, 0), 0);
         assert_config_equal(&c, &d);
         assert_defaults(&c);
@@ -714,12 +714,22 @@ static void test_write_defaults(void **state)
                                   "stuck_psi_full = 10\n"
                                   "stuck_kill = yes\n"
                                   "cooldown = 10s\n"
+                                  "namespaces =\n"
                                   "\n"
                                   "[node]\n"
                                   "slice =\n"
                                   "pressure_full = 60\n"
                                   "pressure_duration = 30s\n"
                                   "post_kill_delay = 15s\n"
+                                  "\n"
+                                  "[runtimes]\n"
+                                  "docker_socket = /var/run/docker.sock\n"
+                                  "podman_socket = /run/podman/podman.sock\n"
+                                  "containerd_socket = /run/containerd/containerd.sock\n"
+                                  "crio_socket = /var/run/crio/crio.sock\n"
+                                  "timeout = 2s\n"
+                                  "names_ttl = 60min\n"
+                                  "retry_max = 1min\n"
                                   "\n"
                                   "[agent]\n"
                                   "dry_run = no\n"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Unit tests for the string- and integer-keyed hash map (supervisor/hashmap.c). */
+/* Unit tests for the string- and integer-keyed hash map (cgroupfs/hashmap.c). */
 
 /* cmocka.h needs these first, in this order. */
 /* clang-format off */
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "supervisor/hashmap.h"
+#include "cgroupfs/hashmap.h"
 
 #define N_MANY 10000
 

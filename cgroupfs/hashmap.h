@@ -3,7 +3,9 @@
 
 /*
  * A chained hash map from a string or an integer to a pointer: the watch table
- * finds a cgroup by path (discovery) and by inotify watch descriptor (events).
+ * finds a cgroup by path (discovery) and by inotify watch descriptor (events),
+ * the name cache a container by id. Not about cgroupfs, but shared by both
+ * libraries and the supervisor, so it lives beside macro.h.
  * The map does not own keys or values; string keys must outlive their entry.
  */
 
