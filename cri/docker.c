@@ -150,7 +150,7 @@ int docker_negotiate_version(const char *version_json, size_t len, char ret[stat
         if (member_string(root, "ApiVersion", &server_s) < 0 || !server_s ||
             !version_parse(server_s, &server))
                 return -EBADMSG;
-        /* MinAPIVersion came with API 1.25 (Docker 1.13): older daemons do not say. */
+        /* Old daemons (Docker 1.11) have no MinAPIVersion: they accept anything older. */
         if (member_string(root, "MinAPIVersion", &server_min_s) < 0)
                 return -EBADMSG;
 

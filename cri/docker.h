@@ -15,10 +15,13 @@
 
 /*
  * The API versions we speak. 1.24 (Docker 1.12) is where every field read below
- * exists (events' Type/Action/Actor came in 1.22) and the oldest any Docker 25+
- * daemon still accepts; 1.43 (Docker 24) is the newest we were written against.
+ * exists (events' Type/Action/Actor came in 1.22) and the oldest Docker 25 to 28
+ * still accept; 1.47 (Docker 27) is the newest we speak: Docker 29 refuses every
+ * version below 1.44 (its MinAPIVersion), and the fields we read (Id, Name, Image,
+ * Config.Image, Config.Labels; the events' Type, Action and Actor.ID) are the same
+ * from 1.24 to 1.52, which only dropped the events' legacy status and id.
  */
-#define DOCKER_API_VERSION_MAX "1.43"
+#define DOCKER_API_VERSION_MAX "1.47"
 #define DOCKER_API_VERSION_MIN "1.24"
 
 /*

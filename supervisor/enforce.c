@@ -15,6 +15,7 @@
 #include "cgroupfs/kill.h"
 #include "cgroupfs/macro.h"
 #include "emit.h"
+#include "events.h"
 #include "json-util.h"
 #include "log.h"
 #include "names.h"
@@ -208,12 +209,20 @@ static json_t *action_event(const char *type, const struct watch *w, const char 
                             const struct policy_decision *d)
 {
         char path[PATH_MAX + 2];
+        json_t *e = json_pack("{s:s, s:s}", "type", type, "cgroup",
+                              watch_display_path(w, path, sizeof(path)));
 
-        return json_pack("{s:s, s:s, s:s, s:s, s:I, s:o}", "type", type, "cgroup",
-                         watch_display_path(w, path, sizeof(path)), "reason", reason, "signal",
-                         enforce_signal_to_string(signal), "latency_usec",
-                         (json_int_t) (now_usec() - signal_usec), "numbers",
-                         decision_numbers(w, d));
+        event_add_identity(e, w, false);
+        json_t *fields = json_pack("{s:s, s:s, s:I, s:o}", "reason", reason, "signal",
+                                   enforce_signal_to_string(signal), "latency_usec",
+                                   (json_int_t) (now_usec() - signal_usec), "numbers",
+                                   decision_numbers(w, d));
+        if (!e || !fields || json_object_update(e, fields) < 0) {
+                json_decref(e);
+                e = NULL;
+        }
+        json_decref(fields);
+        return e;
 }
 
 static void emit_decision(struct agent *a, const struct watch *w, enum policy_action action,

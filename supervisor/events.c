@@ -7,6 +7,17 @@
 #include "names-json.h"
 #include "names.h"
 
+void event_add_identity(json_t *e, const struct watch *w, bool with_labels)
+{
+        if (!e || w->identity.runtime == RUNTIME_UNKNOWN)
+                return;
+        const struct container_meta *m = names_get(w->agent->names, w->identity.id);
+        json_object_set_new(e, "container", names_container_json(&w->identity, m, with_labels));
+        json_t *k8s = names_kubernetes_json(&w->identity, m);
+        if (k8s)
+                json_object_set_new(e, "kubernetes", k8s);
+}
+
 /* Every container event starts with the cgroup it is about, and who lives there. */
 static json_t *container_event_full(const char *type, const struct watch *w, bool with_labels)
 {
@@ -14,13 +25,7 @@ static json_t *container_event_full(const char *type, const struct watch *w, boo
         json_t *e = json_pack("{s:s, s:s}", "type", type, "cgroup",
                               watch_display_path(w, path, sizeof(path)));
 
-        if (!e || w->identity.runtime == RUNTIME_UNKNOWN)
-                return e;
-        const struct container_meta *m = names_get(w->agent->names, w->identity.id);
-        json_object_set_new(e, "container", names_container_json(&w->identity, m, with_labels));
-        json_t *k8s = names_kubernetes_json(&w->identity, m);
-        if (k8s)
-                json_object_set_new(e, "kubernetes", k8s);
+        event_add_identity(e, w, with_labels);
         return e;
 }
 

@@ -12,6 +12,9 @@
 #include "agent.h"
 #include "oom.h"
 
+/* Adds who lives in w's cgroup (container, kubernetes) to an event about it. */
+void event_add_identity(json_t *e, const struct watch *w, bool with_labels);
+
 json_t *event_started(const struct agent *a);
 json_t *event_stopping(const char *reason, uint64_t uptime_usec);
 json_t *event_container_seen(const struct watch *w);

@@ -27,3 +27,5 @@ void case_enforce_restart_adopts_throttle(void);
 void case_enforce_stuck_at_high_killed(void);
 void case_enforce_stuck_at_high_released(void);
 void case_agent_sighup_reopens_events_file(void);
+void case_names_docker(void);
+void case_names_hung_runtime_does_not_slow_agent(void);

@@ -35,6 +35,8 @@ static const struct kt_case cases[] = {
         {"enforce_restart_adopts_throttle", case_enforce_restart_adopts_throttle},
         {"enforce_stuck_at_high_killed", case_enforce_stuck_at_high_killed},
         {"enforce_stuck_at_high_released", case_enforce_stuck_at_high_released},
+        {"names_hung_runtime_does_not_slow_agent", case_names_hung_runtime_does_not_slow_agent},
+        {"names_docker", case_names_docker},
 };
 
 int main(int argc, char *argv[])

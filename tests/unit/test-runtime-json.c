@@ -419,9 +419,9 @@ static void test_version_fixtures(void **state)
 
         assert_int_equal(version_file(RUNTIMES "docker-version-20.10.json", v), 0);
         assert_string_equal(v, "1.41");
-        /* Docker 25 speaks 1.44; we stop at ours. */
+        /* Docker 25 speaks 1.44, below our maximum. */
         assert_int_equal(version_file(RUNTIMES "docker-version-25.json", v), 0);
-        assert_string_equal(v, DOCKER_API_VERSION_MAX);
+        assert_string_equal(v, "1.44");
         /* Podman's compat API emulates 1.41; its own three-part versions are elsewhere. */
         assert_int_equal(version_file(RUNTIMES "docker-version-podman.json", v), 0);
         assert_string_equal(v, "1.41");
@@ -442,10 +442,11 @@ static const struct version_row version_rows[] = {
         {"{\"ApiVersion\":\"1.43\"}", 0, "1.43"},
         {"{\"ApiVersion\":\"1.41\"}", 0, "1.41"},
         {"{\"ApiVersion\":\"1.24\"}", 0, "1.24"},
-        {"{\"ApiVersion\":\"1.44\",\"MinAPIVersion\":\"1.24\"}", 0, "1.43"},
-        {"{\"ApiVersion\":\"1.100\",\"MinAPIVersion\":\"1.12\"}", 0, "1.43"},
-        {"{\"ApiVersion\":\"2.0\"}", 0, "1.43"},
-        {"{\"ApiVersion\":\"999999.999999\"}", 0, "1.43"},
+        {"{\"ApiVersion\":\"1.44\",\"MinAPIVersion\":\"1.24\"}", 0, "1.44"},
+        {"{\"ApiVersion\":\"1.47\"}", 0, "1.47"},
+        {"{\"ApiVersion\":\"1.100\",\"MinAPIVersion\":\"1.12\"}", 0, "1.47"},
+        {"{\"ApiVersion\":\"2.0\"}", 0, "1.47"},
+        {"{\"ApiVersion\":\"999999.999999\"}", 0, "1.47"},
         /* Numerically, not as strings: 1.9 < 1.24 < 1.100. */
         {"{\"ApiVersion\":\"1.9\"}", -ENOTSUP, NULL},
         {"{\"ApiVersion\":\"1.23\"}", -ENOTSUP, NULL},
@@ -454,9 +455,11 @@ static const struct version_row version_rows[] = {
         {"{\"ApiVersion\":\"0.0\"}", -ENOTSUP, NULL},
         /* Their minimum against what we would use. */
         {"{\"ApiVersion\":\"1.41\",\"MinAPIVersion\":\"1.41\"}", 0, "1.41"},
-        {"{\"ApiVersion\":\"1.45\",\"MinAPIVersion\":\"1.43\"}", 0, "1.43"},
-        {"{\"ApiVersion\":\"1.45\",\"MinAPIVersion\":\"1.44\"}", -ENOTSUP, NULL},
+        {"{\"ApiVersion\":\"1.45\",\"MinAPIVersion\":\"1.43\"}", 0, "1.45"},
+        {"{\"ApiVersion\":\"1.52\",\"MinAPIVersion\":\"1.48\"}", -ENOTSUP, NULL},
         {"{\"ApiVersion\":\"2.1\",\"MinAPIVersion\":\"2.0\"}", -ENOTSUP, NULL},
+        /* Docker 29: refuses everything below 1.44, and speaks our 1.47. */
+        {"{\"ApiVersion\":\"1.52\",\"MinAPIVersion\":\"1.44\"}", 0, "1.47"},
         /* A daemon contradicting itself gets no version below its own minimum. */
         {"{\"ApiVersion\":\"1.30\",\"MinAPIVersion\":\"1.35\"}", -ENOTSUP, NULL},
         {"{\"ApiVersion\":\"1.41\",\"MinAPIVersion\":null}", 0, "1.41"},

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Container names from a real Docker (docker.io) in the guest, started by
+ * tests/kernel/runtimes/start-docker, and a runtime socket that accepts and
+ * never answers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cases.h"
+#include "kt-agent.h"
+#include "kt.h"
+
+#define MiB    (1024ull * 1024)
+#define DOCKER "/usr/bin/docker"
+
+/* Runs a shell command; returns its stdout, trailing newlines cut. Fails the case on failure. */
+static _printf_(1, 2) char *run(const char *fmt, ...)
+{
+        char cmd[2048], *out = NULL;
+        size_t size = 0;
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(cmd, sizeof(cmd), fmt, ap);
+        va_end(ap);
+        FILE *p = popen(cmd, "r");
+        KT_ASSERT(p, "popen %s: %m", cmd);
+        FILE *mem = open_memstream(&out, &size);
+        char buf[4096];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+                fwrite(buf, 1, n, mem);
+        fclose(mem);
+        int status = pclose(p);
+        KT_ASSERT(status == 0, "`%s` failed (status 0x%x): %s", cmd, status, out);
+        while (size > 0 && out[size - 1] == '\n')
+                out[--size] = '\0';
+        return out;
+}
+
+static const char *runtimes_dir(void)
+{
+        const char *d = getenv("KT_RUNTIMES");
+
+        KT_ASSERT(d, "KT_RUNTIMES is not set: run the cases through run-suite");
+        return d;
+}
+
+static json_t *object_at(json_t *o, const char *a, const char *b)
+{
+        json_t *v = json_object_get(o, a);
+        return b ? json_object_get(v, b) : v;
+}
+
+static const char *string_at(json_t *o, const char *a, const char *b)
+{
+        json_t *v = object_at(o, a, b);
+        return json_is_string(v) ? json_string_value(v) : "(none)";
+}
+
+static void expect_string(json_t *e, const char *a, const char *b, const char *want)
+{
+        const char *got = string_at(e, a, b);
+
+        KT_ASSERT(strcmp(got, want) == 0, "%s.%s is \"%s\", not \"%s\"", a, b ? b : "", got, want);
+}
+
+static const char *const watch_args[] = {"--interval", "250ms", "--set", "enforce.enabled=no",
+                                         NULL};
+
+/* Named within this many ms of container_seen: the lookup runs while the agent goes on. */
+#define NAMED_WITHIN_MS 5000
+
+static json_t *expect_named(struct kt_agent *a, const char *path)
+{
+        kt_agent_expect(a, "container_seen", path, 30000);
+        uint64_t t0 = kt_now_usec();
+        json_t *e = kt_agent_expect(a, "container_identity", path, NAMED_WITHIN_MS);
+        kt_log("%s named %llu ms after container_seen", path,
+               (unsigned long long) ((kt_now_usec() - t0) / 1000));
+        return e;
+}
+
+void case_names_docker(void)
+{
+        struct kt_agent a;
+        char path[128];
+
+        free(run("%s/start-docker", runtimes_dir()));
+        kt_agent_start(&a, "names_docker", watch_args);
+        kt_agent_expect(&a, "started", NULL, 10000);
+        char *id = run(DOCKER " run -d --name web --label io.cgmem.policy=avoid "
+                              "--label com.example.team=shop --memory 64m cgmem-test/busybox:1 "
+                              "sleep 600");
+        snprintf(path, sizeof(path), "/docker/%s", id);
+
+        json_t *e = expect_named(&a, path);
+        expect_string(e, "container", "runtime", "docker");
+        expect_string(e, "container", "id", id);
+        expect_string(e, "container", "name", "web");
+        expect_string(e, "container", "image", "cgmem-test/busybox:1");
+        json_t *labels = object_at(e, "container", "labels");
+        expect_string(labels, "io.cgmem.policy", NULL, "avoid");
+        expect_string(labels, "com.example.team", NULL, "shop");
+
+        /* Docker's event stream tells a rename: no polling, a fresh container_identity. */
+        free(run(DOCKER " rename web web-renamed"));
+        e = kt_agent_expect(&a, "container_identity", path, NAMED_WITHIN_MS);
+        expect_string(e, "container", "name", "web-renamed");
+
+        /* ps asks Docker too. */
+        char *ps = run("%s ps --json | grep '\"/docker/%s\"'", getenv("KT_CGMEM"), id);
+        json_error_t err;
+        json_t *row = json_loads(ps, 0, &err);
+        KT_ASSERT(row, "ps printed no JSON row for the container: %s", ps);
+        expect_string(row, "container", "name", "web-renamed");
+        json_decref(row);
+        free(ps);
+
+        kt_agent_stop(&a);
+        free(run(DOCKER " rm -f web-renamed"));
+        free(id);
+}
+
+/* A unix socket that accepts every connection and never says a word. */
+static pid_t start_mute_runtime(const char *path)
+{
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        KT_ASSERT(fd >= 0, "socket: %m");
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+        unlink(path);
+        KT_ASSERT(bind(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0, "bind %s: %m", path);
+        KT_ASSERT(listen(fd, 128) == 0, "listen: %m");
+        pid_t pid = fork();
+        KT_ASSERT(pid >= 0, "fork: %m");
+        if (pid == 0) {
+                for (;;)
+                        (void) accept(fd, NULL, NULL); /* held open, never read */
+        }
+        close(fd);
+        return pid;
+}
+
+#define MUTE_SOCK "/tmp/kt-mute-runtime.sock"
+#define ID_FMT    "%064x"
+
+/* Every name lookup hangs; discovery and a kill must not notice. */
+void case_names_hung_runtime_does_not_slow_agent(void)
+{
+        int cg = kt_cgroup_new("names-hung");
+        struct kt_agent a;
+        char name[128], path[256];
+
+        kt_delegate(cg);
+        pid_t mute = start_mute_runtime(MUTE_SOCK);
+        kt_agent_start(&a, "names_hung_runtime_does_not_slow_agent",
+                       (const char *const[]){"--set", "cgroup.containers=cgmem-ktest/names-hung/*",
+                                             "--interval", "250ms", "--set",
+                                             "runtimes.docker_socket=" MUTE_SOCK, "--set",
+                                             "runtimes.containerd_socket=" MUTE_SOCK, "--set",
+                                             "runtimes.timeout=10s", NULL});
+        kt_agent_expect(&a, "started", NULL, 10000);
+
+        uint64_t worst_ms = 0;
+        int last = -1;
+        for (unsigned i = 1; i <= 20; i++) {
+                snprintf(name, sizeof(name), "docker-" ID_FMT ".scope", i);
+                kt_agent_cgroup(name, path, sizeof(path));
+                uint64_t t0 = kt_now_usec();
+                if (last >= 0)
+                        close(last);
+                last = kt_cgroup_child(cg, name);
+                kt_agent_expect(&a, "container_seen", path, 5000);
+                uint64_t ms = (kt_now_usec() - t0) / 1000;
+                worst_ms = ms > worst_ms ? ms : worst_ms;
+        }
+        kt_log("20 containers seen while every lookup hangs, slowest %llu ms after mkdir",
+               (unsigned long long) worst_ms);
+        KT_ASSERT(worst_ms < 100, "container_seen took %llu ms", (unsigned long long) worst_ms);
+
+        /* The last one runs away: killed as fast as without a runtime. */
+        kt_write(last, "memory.swap.max", "0");
+        kt_write(last, "memory.max", "268435456");
+        kt_agent_expect(&a, "guard", path, 5000);
+        kt_spawn_in(last, (char *[]){"memhog", "--total", "1024", NULL});
+        json_t *killed = kt_agent_expect(&a, "kill", path, 20000);
+        int64_t latency = kt_json_int(killed, "latency_usec");
+        kt_log("killed %lld us after the %s signal, lookups still hanging", (long long) latency,
+               kt_json_str(killed, "signal"));
+        KT_ASSERT(latency < 100000, "the kill took %lld us", (long long) latency);
+        KT_ASSERT(kt_read_key(last, "memory.events", "oom_kill") == 0,
+                  "the kernel OOM-killed before cgmem did");
+        size_t i;
+        json_t *e;
+        json_array_foreach(a.events, i, e)
+                KT_ASSERT(strcmp(kt_json_str(e, "type"), "container_identity") != 0,
+                          "a mute runtime named a container");
+        kt_agent_stop(&a);
+        kill(mute, SIGKILL);
+        waitpid(mute, NULL, 0);
+}
