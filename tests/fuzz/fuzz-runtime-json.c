@@ -108,7 +108,9 @@ static void fuzz_version(const char *buf, size_t len)
         check(strspn(dot + 1, "0123456789") == strlen(dot + 1));
         char *end;
         unsigned long major = strtoul(v, &end, 10), minor = strtoul(dot + 1, &end, 10);
-        check(major == 1 && minor >= 24 && minor <= 43);
+        unsigned long min_minor = strtoul(strchr(DOCKER_API_VERSION_MIN, '.') + 1, NULL, 10);
+        unsigned long max_minor = strtoul(strchr(DOCKER_API_VERSION_MAX, '.') + 1, NULL, 10);
+        check(major == 1 && minor >= min_minor && minor <= max_minor);
 }
 
 static void fuzz_inspect(const char *buf, size_t len)
