@@ -406,6 +406,13 @@ int http_grpc(struct http_client *c, const char *socket_path, const char *method
         }
         memcpy(r->post_body, body, len);
         curl_easy_setopt(r->easy, CURLOPT_HTTP_VERSION, (long) CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+        /*
+         * libcurl 7.88 reusing a prior-knowledge HTTP/2 connection over a unix
+         * socket fails the next call ("Error in the HTTP2 framing layer", seen
+         * against containerd 1.6): one connection per call; a local connect is cheap.
+         */
+        curl_easy_setopt(r->easy, CURLOPT_FRESH_CONNECT, 1L);
+        curl_easy_setopt(r->easy, CURLOPT_FORBID_REUSE, 1L);
         curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
         curl_easy_setopt(r->easy, CURLOPT_POST, 1L);
         curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->post_body);

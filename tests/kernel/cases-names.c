@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Container names from a real Docker (docker.io) in the guest, started by
- * tests/kernel/runtimes/start-docker, and a runtime socket that accepts and
- * never answers.
+ * Container names from real runtimes in the guest: Docker (docker.io) and
+ * containerd's CRI, started by tests/kernel/runtimes/, and a runtime socket
+ * that accepts and never answers.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,8 +20,9 @@
 #include "kt-agent.h"
 #include "kt.h"
 
-#define MiB    (1024ull * 1024)
-#define DOCKER "/usr/bin/docker"
+#define MiB     (1024ull * 1024)
+#define DOCKER  "/usr/bin/docker"
+#define POD_UID "0f0e0d0c-1111-2222-3333-444455556666"
 
 /* Runs a shell command; returns its stdout, trailing newlines cut. Fails the case on failure. */
 static _printf_(1, 2) char *run(const char *fmt, ...)
@@ -130,6 +131,100 @@ void case_names_docker(void)
         kt_agent_stop(&a);
         free(run(DOCKER " rm -f web-renamed"));
         free(id);
+}
+
+/* Two Docker containers under a slice with node pressure: the label, not the size, decides. */
+void case_names_docker_label_avoids_kill(void)
+{
+        int cg = kt_cgroup_new("names-avoid");
+        struct kt_agent a;
+        char bloat_path[256], steady_path[256], dir[512];
+
+        free(run("%s/start-docker", runtimes_dir()));
+        kt_delegate(cg);
+        int slice = kt_cgroup_child(cg, "slice");
+        kt_delegate(slice);
+        kt_write(slice, "memory.high", "167772160");
+        close(kt_cgroup_child(slice, "docker"));
+        const char *parent = "/cgmem-ktest/names-avoid/slice/docker";
+        kt_agent_start(&a, "names_docker_label_avoids_kill",
+                       (const char *const[]){
+                               "--set", "cgroup.containers=cgmem-ktest/names-avoid/slice/docker/*",
+                               "--interval", "250ms", "--set",
+                               "node.slice=/cgmem-ktest/names-avoid/slice", "--set",
+                               "node.pressure_full=20", "--set", "node.pressure_duration=2s",
+                               NULL});
+        kt_agent_expect(&a, "started", NULL, 10000);
+        char *bloat = run(DOCKER " run -d --name bloat --label io.cgmem.policy=avoid "
+                                 "--cgroup-parent %s cgmem-test/busybox:1 sleep 600",
+                          parent);
+        char *steady = run(DOCKER " run -d --name steady --cgroup-parent %s cgmem-test/busybox:1 "
+                                  "sleep 600",
+                           parent);
+        snprintf(bloat_path, sizeof(bloat_path), "%s/%s", parent, bloat);
+        snprintf(steady_path, sizeof(steady_path), "%s/%s", parent, steady);
+        expect_string(expect_named(&a, bloat_path), "container", "name", "bloat");
+        expect_string(expect_named(&a, steady_path), "container", "name", "steady");
+
+        snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s", steady_path);
+        int steady_cg = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        KT_ASSERT(steady_cg >= 0, "open %s: %m", dir);
+        snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s", bloat_path);
+        int bloat_cg = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        KT_ASSERT(bloat_cg >= 0, "open %s: %m", dir);
+        kt_spawn_in(steady_cg, (char *[]){"memhog", "--total", "40", "--hold", NULL});
+        kt_sleep_ms(500);
+        kt_spawn_in(bloat_cg, (char *[]){"memhog", "--total", "400", NULL});
+
+        json_t *kill = kt_agent_expect(&a, "kill", NULL, 40000);
+        expect_string(kill, "reason", NULL, "node_pressure");
+        KT_ASSERT(strcmp(kt_json_str(kill, "cgroup"), steady_path) == 0,
+                  "killed %s, not steady (bloat is labelled avoid)", kt_json_str(kill, "cgroup"));
+        expect_string(kill, "container", "name", "steady");
+        KT_ASSERT(kt_read_value(bloat_cg, "memory.current") > 0, "the avoided bloat died");
+        kt_agent_stop(&a);
+        free(run(DOCKER " rm -f bloat steady"));
+        free(bloat);
+        free(steady);
+}
+
+void case_names_containerd_cri_pod(void)
+{
+        struct kt_agent a;
+        char path[256], pod_path[256];
+        const char *rt = runtimes_dir();
+
+        free(run("%s/start-containerd-cri", rt));
+        kt_agent_start(&a, "names_containerd_cri_pod", watch_args);
+        kt_agent_expect(&a, "started", NULL, 10000);
+        char *pod = run(
+                "%s/cri-client run-pod web-0 shop " POD_UID " --label io.cgmem.policy=prefer", rt);
+        snprintf(pod_path, sizeof(pod_path), "/kubepods/burstable/pod" POD_UID "/%s", pod);
+
+        /* The pause container is the pod's, and says so. */
+        json_t *e = expect_named(&a, pod_path);
+        KT_ASSERT(json_is_true(object_at(e, "container", "sandbox")), "the sandbox is not marked");
+        expect_string(object_at(e, "kubernetes", "pod"), "name", NULL, "web-0");
+
+        char *ctr = run("%s/cri-client create-container %s app docker.io/cgmem-test/busybox:1 "
+                        "--memory 67108864 -- sleep 600",
+                        rt, pod);
+        snprintf(path, sizeof(path), "/kubepods/burstable/pod" POD_UID "/%s", ctr);
+        e = expect_named(&a, path);
+        expect_string(e, "container", "runtime", "containerd");
+        expect_string(e, "container", "name", "app");
+        expect_string(e, "container", "image", "docker.io/cgmem-test/busybox:1");
+        expect_string(e, "kubernetes", "namespace", "shop");
+        expect_string(object_at(e, "kubernetes", "pod"), "name", NULL, "web-0");
+        expect_string(object_at(e, "kubernetes", "pod"), "uid", NULL, POD_UID);
+        expect_string(object_at(e, "kubernetes", "container"), "name", NULL, "app");
+        /* The pod's label counts for its containers. */
+        expect_string(object_at(e, "container", "labels"), "io.cgmem.policy", NULL, "prefer");
+
+        kt_agent_stop(&a);
+        free(run("%s/cri-client stop-pod %s", rt, pod));
+        free(pod);
+        free(ctr);
 }
 
 /* A unix socket that accepts every connection and never says a word. */

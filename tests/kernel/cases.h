@@ -28,4 +28,6 @@ void case_enforce_stuck_at_high_killed(void);
 void case_enforce_stuck_at_high_released(void);
 void case_agent_sighup_reopens_events_file(void);
 void case_names_docker(void);
+void case_names_docker_label_avoids_kill(void);
+void case_names_containerd_cri_pod(void);
 void case_names_hung_runtime_does_not_slow_agent(void);

@@ -37,6 +37,8 @@ static const struct kt_case cases[] = {
         {"enforce_stuck_at_high_released", case_enforce_stuck_at_high_released},
         {"names_hung_runtime_does_not_slow_agent", case_names_hung_runtime_does_not_slow_agent},
         {"names_docker", case_names_docker},
+        {"names_docker_label_avoids_kill", case_names_docker_label_avoids_kill},
+        {"names_containerd_cri_pod", case_names_containerd_cri_pod},
 };
 
 int main(int argc, char *argv[])

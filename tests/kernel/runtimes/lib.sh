@@ -62,9 +62,22 @@ rt_require_vm() {
 		[ -x "$p" ] || rt_die "$p is missing (install its Debian package on the host)"
 	done
 	mkdir -p "$RT_STATE"
+	rt_quiet_system_units
 	# One at a time: start-docker and start-containerd-cri both start containerd.
 	exec 9>"$RT_STATE/lock"
 	flock 9
+}
+
+# Under --systemd the guest boots the host's own units: docker.socket would
+# start the distribution's docker.service (and containerd.service) on the first
+# request to /var/run/docker.sock, with state on the overlay root, which fails.
+# Stop and mask them for this boot (runtime mask: gone at power-off anyway).
+rt_quiet_system_units() {
+	[ -d /run/systemd/system ] || return 0
+	[ -f "$RT_STATE/units-masked" ] && return 0
+	systemctl stop docker.socket docker.service containerd.service >/dev/null 2>&1
+	systemctl mask --runtime docker.socket docker.service containerd.service >/dev/null 2>&1
+	: >"$RT_STATE/units-masked"
 }
 
 # rt_tmpfs DIR: a fresh tmpfs on DIR unless one is already there. overlay2 and
@@ -96,9 +109,11 @@ rt_spawn() {
 	fi
 	# The subshell moves itself into the cgroup, then becomes the daemon.
 	# It writes its own pid: setsid may fork, so $! is not always the daemon.
+	# fd 9 (the lock) is not passed on, or the daemon would hold it for good.
 	rm -f "$RT_STATE/$name.pid"
-	setsid bash -c 'echo $$ >"$1"; if [ -n "$2" ]; then echo $$ >"$2/cgroup.procs" || exit 111; fi
-		shift 2; exec "$@"' rt-spawn "$RT_STATE/$name.pid" "$cg" "$@" </dev/null >>"$RT_LOGS/$name.log" 2>&1 &
+	setsid bash -c 'echo $$ >"$1"
+		if [ -n "$2" ]; then echo $$ >"$2/cgroup.procs" || { echo "cannot join cgroup $2" >&2; exit 111; }; fi
+		shift 2; exec "$@"' rt-spawn "$RT_STATE/$name.pid" "$cg" "$@" </dev/null >>"$RT_LOGS/$name.log" 2>&1 9>&- &
 	local i
 	for i in $(seq 50); do
 		[ -s "$RT_STATE/$name.pid" ] && return 0
