@@ -40,6 +40,62 @@ struct keyed_field {
 int parse_keyed(const char *buf, size_t len, const struct keyed_field *fields, size_t n_fields,
                 void *out, uint64_t *ret_seen);
 
+/*
+ * A field table made ready for parse_keyed_indexed(): every key's length and the
+ * hash it is found by. parse_keyed() builds one per call; a file read every sample
+ * round (memory.stat, memory.events) keeps one and saves that work.
+ */
+#define KEYED_INDEX_SLOT_BITS 7
+#define KEYED_INDEX_SLOTS     (1u << KEYED_INDEX_SLOT_BITS)
+
+struct keyed_index {
+        const struct keyed_field *fields;
+        uint64_t head[64]; /* the key's first 8 bytes (fewer: zero-padded), little-endian */
+        uint64_t tail[64]; /* its last 8 bytes; head for a key under 8 bytes */
+        size_t len[64];
+        uint8_t slots[KEYED_INDEX_SLOTS]; /* field index + 1; 0: empty */
+};
+
+/* Returns -E2BIG for more than 64 fields; fields must outlive the index. */
+int keyed_index_init(struct keyed_index *index, const struct keyed_field *fields, size_t n_fields);
+
+/*
+ * What the last parses of one kind of file saw, line by line: the key of line j and
+ * which field it is (or none). The kernel prints the same keys in the same order in
+ * every cgroup (mm/memcontrol.c memory_stat_format()), so the next parse confirms
+ * that line j holds that key with a few word compares instead of finding its end and
+ * looking it up. A cache only: a line that differs is parsed the general way and
+ * learned, and no result depends on what the layout holds. Belongs to one index and
+ * one thread at a time.
+ */
+#define KEYED_LAYOUT_LINES   96
+#define KEYED_LAYOUT_KEY_MAX 31
+
+struct keyed_layout {
+        const struct keyed_index *index; /* what it was learned with; NULL: nothing yet */
+        size_t n_lines;
+        struct keyed_layout_line {
+                /*
+                 * The key and the space after it as the parse loads them: the first 8
+                 * bytes, the last 8 (up to the space) and the two words in between.
+                 */
+                uint64_t head, tail, mid[2];
+                uint64_t mask;   /* of the bytes that count in head and tail (short keys) */
+                uint64_t bit;    /* of the field in the seen mask; 0: an unknown key */
+                uint32_t offset; /* of the field's value in the output */
+                uint16_t need;   /* bytes the line must have; UINT16_MAX: never matches */
+                uint8_t len;     /* of the key */
+                uint8_t tail_at; /* where tail is loaded from */
+        } lines[KEYED_LAYOUT_LINES];
+};
+
+/*
+ * parse_keyed() with a prepared field table and, if layout is not NULL, the layout
+ * of earlier parses, which it updates: the same rules, the same results.
+ */
+int parse_keyed_indexed(const char *buf, size_t len, const struct keyed_index *index,
+                        struct keyed_layout *layout, void *out, uint64_t *ret_seen);
+
 /* One PSI line; averages are hundredths of a percent (10.25% = 1025), total is usec. */
 struct psi_line {
         uint32_t avg10;

@@ -2,6 +2,7 @@
 #include "sample.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <string.h>
 #include <unistd.h>
@@ -64,6 +65,29 @@ static const struct keyed_field swap_event_fields[] = {
         SWAP_EVENT_FIELD(fail),
 };
 
+/*
+ * The keyed files' tables, hashed once: building them at every parse was 8 % of a
+ * sample round. And what memory.stat and memory.events looked like the last time,
+ * per thread, so that a parse confirms each line's key instead of finding its end and
+ * looking it up (struct keyed_layout): every cgroup prints the same keys in the same
+ * order, so one layout serves all readers.
+ */
+static struct keyed_index stat_index, event_index, swap_event_index;
+static pthread_once_t indexes_once = PTHREAD_ONCE_INIT;
+enum { LAYOUT_NONE, LAYOUT_STAT, LAYOUT_EVENTS, _LAYOUT_COUNT };
+static _Thread_local struct keyed_layout layouts[_LAYOUT_COUNT];
+
+_Static_assert(ELEMENTSOF(stat_fields) <= 64, "parse_keyed takes 64 fields at most");
+
+static void indexes_init(void)
+{
+        /* Cannot fail: every table has at most 64 fields. */
+        (void) keyed_index_init(&stat_index, stat_fields, ELEMENTSOF(stat_fields));
+        (void) keyed_index_init(&event_index, event_fields, ELEMENTSOF(event_fields));
+        (void) keyed_index_init(&swap_event_index, swap_event_fields,
+                                ELEMENTSOF(swap_event_fields));
+}
+
 enum file_kind { KIND_VALUE, KIND_VALUE_OR_MAX, KIND_KEYED, KIND_PSI };
 
 struct file_spec {
@@ -71,8 +95,8 @@ struct file_spec {
         enum file_kind kind;
         size_t offset; /* of the target in struct memcg_sample */
         unsigned have; /* MEMCG_HAVE_* bit; 0 = the file is required */
-        const struct keyed_field *fields;
-        size_t n_fields;
+        const struct keyed_index *index;
+        unsigned layout;   /* LAYOUT_NONE for a file not read every round */
         uint64_t required; /* keys a keyed file must have */
 };
 
@@ -86,13 +110,13 @@ struct file_spec {
                .kind = KIND_VALUE_OR_MAX,                                                          \
                .offset = offsetof(struct memcg_sample, member),                                    \
                .have = h}
-#define KEYED(n, k, member, h, f, req)                                                             \
+#define KEYED(n, k, member, h, i, l, req)                                                          \
         [n] = {.name = k,                                                                          \
                .kind = KIND_KEYED,                                                                 \
                .offset = offsetof(struct memcg_sample, member),                                    \
                .have = h,                                                                          \
-               .fields = f,                                                                        \
-               .n_fields = ELEMENTSOF(f),                                                          \
+               .index = &i,                                                                        \
+               .layout = l,                                                                        \
                .required = req}
 
 static const struct file_spec file_specs[_MEMCG_FILE_COUNT] = {
@@ -101,15 +125,16 @@ static const struct file_spec file_specs[_MEMCG_FILE_COUNT] = {
         VALUE_OR_MAX(MEMCG_FILE_LOW, "memory.low", low_bytes, 0),
         VALUE_OR_MAX(MEMCG_FILE_HIGH, "memory.high", high_bytes, 0),
         VALUE_OR_MAX(MEMCG_FILE_MAX, "memory.max", max_bytes, 0),
-        KEYED(MEMCG_FILE_STAT, "memory.stat", stat, 0, stat_fields, STAT_REQUIRED),
-        KEYED(MEMCG_FILE_EVENTS, "memory.events", events, 0, event_fields, EVENTS_REQUIRED),
+        KEYED(MEMCG_FILE_STAT, "memory.stat", stat, 0, stat_index, LAYOUT_STAT, STAT_REQUIRED),
+        KEYED(MEMCG_FILE_EVENTS, "memory.events", events, 0, event_index, LAYOUT_EVENTS,
+              EVENTS_REQUIRED),
         VALUE(MEMCG_FILE_PEAK, "memory.peak", peak_bytes, MEMCG_HAVE_PEAK),
         VALUE(MEMCG_FILE_SWAP_CURRENT, "memory.swap.current", swap_current_bytes, MEMCG_HAVE_SWAP),
         VALUE_OR_MAX(MEMCG_FILE_SWAP_MAX, "memory.swap.max", swap_max_bytes, MEMCG_HAVE_SWAP),
         KEYED(MEMCG_FILE_SWAP_EVENTS, "memory.swap.events", swap_events, MEMCG_HAVE_SWAP_EVENTS,
-              swap_event_fields, 0),
+              swap_event_index, LAYOUT_NONE, 0),
         KEYED(MEMCG_FILE_EVENTS_LOCAL, "memory.events.local", events_local, MEMCG_HAVE_EVENTS_LOCAL,
-              event_fields, EVENTS_REQUIRED),
+              event_index, LAYOUT_EVENTS, EVENTS_REQUIRED),
         [MEMCG_FILE_PRESSURE] = {.name = "memory.pressure",
                                  .kind = KIND_PSI,
                                  .offset = offsetof(struct memcg_sample, psi),
@@ -157,12 +182,15 @@ static int parse_file(const struct file_spec *spec, const struct read_buf *buf,
         case KIND_PSI:
                 return parse_psi(buf->data, buf->len, target);
         case KIND_KEYED:
-                r = parse_keyed(buf->data, buf->len, spec->fields, spec->n_fields, target, &seen);
+                (void) pthread_once(&indexes_once, indexes_init);
+                r = parse_keyed_indexed(buf->data, buf->len, spec->index,
+                                        spec->layout ? &layouts[spec->layout] : NULL, target,
+                                        &seen);
                 if (r < 0)
                         return r;
                 if ((seen & spec->required) != spec->required)
                         return -EINVAL;
-                if (spec->fields == stat_fields && (seen & BIT(STAT_KERNEL)))
+                if (spec->index == &stat_index && (seen & BIT(STAT_KERNEL)))
                         s->have |= MEMCG_HAVE_STAT_KERNEL;
                 return 0;
         }
@@ -203,9 +231,8 @@ int memcg_sample_update(struct memcg_reader *reader, int dirfd, unsigned mask,
 {
         struct memcg_sample next = *s;
 
-        for (enum memcg_file f = 0; f < _MEMCG_FILE_COUNT; f++) {
-                if (!(mask & MEMCG_FILE_BIT(f)))
-                        continue;
+        for (unsigned m = mask & MEMCG_FILES_ALL; m; m &= m - 1) {
+                enum memcg_file f = (enum memcg_file) __builtin_ctz(m);
                 int r = sample_file(reader, dirfd, f, &next);
                 if (r < 0) {
                         if (ret_file)

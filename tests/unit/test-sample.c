@@ -347,6 +347,23 @@ static void test_sample_tree_515(void **state)
         check_tree(T515, tree515, ELEMENTSOF(tree515), 0);
 }
 
+/*
+ * 6.1 and 5.15 cgroups in turn: memory.stat's keys differ, so what the parser learned
+ * of the last one's lines (struct keyed_layout) is wrong for the next every time.
+ */
+static void test_sample_trees_alternating(void **state)
+{
+        (void) state;
+        assert_int_equal(ELEMENTSOF(tree61), ELEMENTSOF(tree515));
+        for (int round = 0; round < 2; round++) {
+                for (size_t i = 0; i < ELEMENTSOF(tree61); i++) {
+                        check_tree(T61, &tree61[i], 1, 1);
+                        check_tree(T515, &tree515[i], 1, 0);
+                        check_tree(T61, &tree61[i], 1, 1);
+                }
+        }
+}
+
 /* Spot checks with the literal values, for the cgroups the policy cares about. */
 static void test_sample_literals(void **state)
 {
@@ -730,11 +747,69 @@ static void test_reader_reuse(void **state)
         scratch_done(&sc);
 }
 
+/* One reader, memory.stat rewritten between samples: keys moved, added, dropped. */
+static void test_sample_stat_changes(void **state)
+{
+        (void) state;
+        struct scratch sc = scratch_cgroup(T61 DOCKER61);
+        struct memcg_reader reader;
+        struct memcg_sample s;
+        const char *file = NULL;
+        static const struct {
+                const char *text;
+                uint64_t anon, file, active_file, inactive_file, kernel; /* kernel 0: absent */
+        } steps[] = {
+                {"anon 1\nfile 5\nactive_file 2\ninactive_file 3\nkernel 4\n", 1, 5, 2, 3, 4},
+                {"anon 1\nfile 5\nactive_file 2\ninactive_file 3\nkernel 4\n", 1, 5, 2, 3, 4},
+                {"anon 6\nfile 50\nactive_file 20\ninactive_file 30\nkernel 40\n", 6, 50, 20, 30,
+                 40},
+                {"new 0\nanon 11\nfile 15\nactive_file 12\ninactive_file 13\nkernel 14\n", 11, 15,
+                 12, 13, 14},
+                {"anon 21\nfile 25\ninactive_file 23\nactive_file 22\n", 21, 25, 22, 23, 0},
+                {"anon 31\nfile 35\nactive_file 32\ninactive_file 33\nkernel_stack 36\nkernel 34\n",
+                 31, 35, 32, 33, 34},
+                {"anon 41\nfile 45\nactive_file 42\ninactive_file 43\nkernel 44", 41, 45, 42, 43,
+                 44},
+                {"anon 51\nfile 55\nactive_file 52\ninactive_file 53\nkernel 54\n", 51, 55, 52, 53,
+                 54},
+        };
+
+        memcg_reader_init(&reader);
+        for (size_t i = 0; i < ELEMENTSOF(steps); i++) {
+                write_file_at(sc.dir, "memory.stat", steps[i].text);
+                memset(&s, 0xa5, sizeof(s));
+                assert_int_equal(memcg_sample_read(&reader, sc.dirfd, &s, &file), 0);
+                if (s.stat.anon != steps[i].anon || s.stat.file != steps[i].file ||
+                    s.stat.active_file != steps[i].active_file ||
+                    s.stat.inactive_file != steps[i].inactive_file ||
+                    s.stat.kernel != steps[i].kernel)
+                        fail_msg("step %zu: memory.stat parsed wrong", i);
+                assert_int_equal(!!(s.have & MEMCG_HAVE_STAT_KERNEL), steps[i].kernel != 0);
+        }
+
+        /* Malformed where the learned keys stand. */
+        static const char *const bad[] = {
+                "anon 51\nfile 55\nactive_file\ninactive_file 53\nkernel 54\n",
+                "anon 51\nfile 55\nactive_file 52 \ninactive_file 53\nkernel 54\n",
+                "anon 51\nfile 55\nactive_file 52\nactive_file 52\ninactive_file 53\n",
+                "anon 51\nfile 55\n\nactive_file 52\ninactive_file 53\nkernel 54\n",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                write_file_at(sc.dir, "memory.stat", bad[i]);
+                file = NULL;
+                assert_int_equal(memcg_sample_read(&reader, sc.dirfd, &s, &file), -EINVAL);
+                assert_string_equal(file, "memory.stat");
+        }
+        memcg_reader_close(&reader);
+        scratch_done(&sc);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_sample_tree_61),
                 cmocka_unit_test(test_sample_tree_515),
+                cmocka_unit_test(test_sample_trees_alternating),
                 cmocka_unit_test(test_sample_literals),
                 cmocka_unit_test(test_derived_formulas),
                 cmocka_unit_test(test_sample_malformed_stat),
@@ -744,6 +819,7 @@ int main(void)
                 cmocka_unit_test(test_sample_unreadable),
                 cmocka_unit_test(test_sample_cgroup_gone),
                 cmocka_unit_test(test_reader_reuse),
+                cmocka_unit_test(test_sample_stat_changes),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
