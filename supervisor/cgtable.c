@@ -7,9 +7,9 @@
 #include <sys/resource.h>
 #include <sys/xattr.h>
 
+#include "cgroupfs/hashmap.h"
 #include "cgroupfs/macro.h"
 #include "cgroupfs/walk.h"
-#include "cgroupfs/hashmap.h"
 #include "json-util.h"
 #include "log.h"
 

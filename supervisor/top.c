@@ -219,7 +219,8 @@ static int run_batch(struct top_model *m, int rootfd, const struct top_options *
                         break;
                 }
                 if (m->names) {
-                        /* Batch output is read by scripts: give the runtimes their (bounded) say. */
+                        /* Batch output is read by scripts: give the runtimes their (bounded) say.
+                         */
                         names_session_wait(m->names);
                         top_model_apply_names(m);
                 }
@@ -719,10 +720,10 @@ static int run_interactive(struct top_model *m, int rootfd, const struct top_opt
                 }
                 now = now_usec();
                 int timeout = next > now ? (int) ((next - now + 999) / 1000) : 0;
-                struct pollfd p[3] = {{.fd = STDIN_FILENO, .events = POLLIN},
-                                      {.fd = signal_pipe[0], .events = POLLIN},
-                                      {.fd = m->names ? names_session_fd(m->names) : -1,
-                                       .events = POLLIN}};
+                struct pollfd p[3] = {
+                        {.fd = STDIN_FILENO, .events = POLLIN},
+                        {.fd = signal_pipe[0], .events = POLLIN},
+                        {.fd = m->names ? names_session_fd(m->names) : -1, .events = POLLIN}};
                 int n = poll(p, 3, timeout);
                 if (n < 0 && errno != EINTR) {
                         r = -errno;
