@@ -1,19 +1,25 @@
 # cgmem: one entry point for build, tests, install and the demo.
-#   make            build ./cgmem
+#   make            build ./cgmem and its name-lookup helper ./cgmem-names
 #   make check      install build deps, unit tests (plain and ASan/UBSan), fuzz smoke, VM suite
 #   make fuzz       build the libFuzzer targets (clang)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local LIBEXECDIR=$(PREFIX)/libexec/cgmem DESTDIR=
 #   make demo       boot the test VM and show cgmem at work
 #   make deps       install the Debian packages the build and tests need (idempotent)
 
 VERSION := 0.1.0
-PREFIX ?= /usr/local
 BUILD ?= build
 CC ?= gcc
 PKG_CONFIG ?= pkg-config
 
-PKGS := jansson libsystemd libcurl libprotobuf-c
+PREFIX ?= /usr/local
+LIBEXECDIR ?= $(PREFIX)/libexec/cgmem
+
+# The agent links only what it locks into memory; libcurl and protobuf-c (with libcurl's
+# TLS and a dozen more libraries) are the cgmem-names helper's (supervisor/names-helper.c).
+AGENT_PKGS := jansson libsystemd
+PKGS := $(AGENT_PKGS) libcurl libprotobuf-c
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+AGENT_LIBS = $(shell $(PKG_CONFIG) --libs $(AGENT_PKGS) 2>/dev/null) -lm
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
 
 WARNINGS := -Wall -Wextra -Wconversion -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -22,13 +28,17 @@ HARDENING := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protecti
 	-fcf-protection -fPIE
 OPT ?= -O2 -g
 CFLAGS ?= $(OPT)
-ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE -DCGMEM_VERSION='"$(VERSION)"' $(WARNINGS) \
+ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE -DCGMEM_VERSION='"$(VERSION)"' \
+	-DCGMEM_LIBEXECDIR='"$(LIBEXECDIR)"' $(WARNINGS) \
 	$(HARDENING) -I. -I$(BUILD)/gen $(CFLAGS)
 LDFLAGS ?=
 ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
 
 LIB_SRCS := $(wildcard cgroupfs/*.c cri/*.c)
-SUP_SRCS := $(wildcard supervisor/*.c)
+# The runtime-name lookups, in a process of their own; the rest of supervisor/ is cgmem.
+NAMES_SRCS := supervisor/names-helper.c supervisor/resolver.c supervisor/resolver-cri.c \
+	supervisor/resolver-crio.c supervisor/resolver-docker.c supervisor/http.c
+SUP_SRCS := $(filter-out $(NAMES_SRCS),$(wildcard supervisor/*.c))
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
@@ -42,13 +52,15 @@ PROTO_GEN_HDRS := $(PROTO_SRCS:%.proto=$(BUILD)/gen/%.pb-c.h)
 LIB := $(BUILD)/libcgmem.a
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(PROTO_GEN_SRCS:%.c=%.o)
 SUP_OBJS := $(SUP_SRCS:%.c=$(BUILD)/%.o)
+NAMES_OBJS := $(NAMES_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/supervisor/log.o \
+	$(BUILD)/supervisor/names-wire.o
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 HELPER_BINS := $(HELPER_SRCS:%.c=$(BUILD)/%)
 FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/fuzz/%)
 
 .PHONY: all check unit unit-asan fuzz fuzz-smoke vm-check deps install demo format clean \
 	bench bench-libcgroup bench-reaction helpers
-all: cgmem
+all: cgmem cgmem-names
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -62,14 +74,17 @@ $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: %.proto
 $(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c
 	$(CC) -std=gnu17 $(HARDENING) -I$(BUILD)/gen $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
-$(LIB_OBJS) $(SUP_OBJS): | $(PROTO_GEN_HDRS)
+$(LIB_OBJS) $(SUP_OBJS) $(NAMES_OBJS): | $(PROTO_GEN_HDRS)
 
 $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
 cgmem: $(SUP_OBJS) $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(SUP_OBJS) $(LIB) $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(SUP_OBJS) $(LIB) $(AGENT_LIBS)
+
+cgmem-names: $(NAMES_OBJS) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(NAMES_OBJS) $(LIB) $(PKG_LIBS)
 
 # Unit tests link the supervisor's objects too, except its main().
 SUP_TESTABLE_OBJS = $(filter-out $(BUILD)/supervisor/main.o,$(SUP_OBJS))
@@ -83,7 +98,7 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -pthread -o $@ $<
 
 # Unit tests run from the top of the tree: fixtures are found as tests/fixtures/...
-unit: cgmem $(UNIT_BINS)
+unit: cgmem cgmem-names $(UNIT_BINS)
 	@tests/run-unit $(UNIT_BINS)
 	@tests/schema/check ./cgmem
 
@@ -95,8 +110,8 @@ unit-asan:
 
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 10
-# The fuzzed parsers: cgroupfs/, cri/ and the kernel-log parser of the supervisor.
-FUZZ_LIB_SRCS = $(LIB_SRCS) $(PROTO_GEN_SRCS) supervisor/kmsg.c
+# The fuzzed parsers: cgroupfs/, cri/, and the supervisor's kernel-log parser and names messages.
+FUZZ_LIB_SRCS = $(LIB_SRCS) $(PROTO_GEN_SRCS) supervisor/kmsg.c supervisor/names-wire.c
 $(BUILD)/fuzz/tests/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -std=gnu17 -D_GNU_SOURCE -I. -I$(BUILD)/gen -g -O1 \
@@ -120,7 +135,7 @@ $(BUILD)/cache.bin:
 	@mkdir -p $(@D)
 	head -c 100663296 /dev/urandom >$@
 
-vm-check: cgmem $(HELPER_BINS) $(KTEST) $(BUILD)/cache.bin
+vm-check: cgmem cgmem-names $(HELPER_BINS) $(KTEST) $(BUILD)/cache.bin
 	tests/vm/run -- tests/kernel/run-suite $(BUILD)
 
 BENCH_LIBCGROUP := $(BUILD)/bench/libcgroup-vs-direct
@@ -140,11 +155,11 @@ $(BENCH_FLOOR): tests/bench/pread-floor.c
 
 # The agent's CPU per container per round and RSS against the pread floor, at 1 000 and
 # 10 000 cgroups in the test VM (tests/bench/README.md).
-bench: cgmem $(BENCH_FLOOR)
+bench: cgmem cgmem-names $(BENCH_FLOOR)
 	BUILD=$(BUILD) tests/bench/agent-bench
 
 # Kill-before-OOM reaction benchmark in the test VM (tests/bench/README.md).
-bench-reaction: cgmem $(HELPER_BINS)
+bench-reaction: cgmem cgmem-names $(HELPER_BINS)
 	@mkdir -p $(BUILD)/bench/reaction-job
 	tests/vm/run --mem 1024 --timeout 3000 --job $(BUILD)/bench/reaction-job -e BUILD=$(BUILD) \
 		-- tests/bench/reaction
@@ -162,7 +177,7 @@ DEB_DEPS := gcc make pkg-config clang libclang-rt-14-dev clang-format libjansson
 	protobuf-c-compiler qemu-system-x86 busybox-static cpio kmod python3 libcgroup-dev strace \
 	python3-jsonschema tmux docker.io containerd runc python3-grpcio
 # Boots the test VM and shows cgmem at work there (tests/vm/demo).
-demo: deps cgmem $(HELPER_BINS) $(BUILD)/cache.bin
+demo: deps cgmem cgmem-names $(HELPER_BINS) $(BUILD)/cache.bin
 	@tests/vm/run --mem 1024 --timeout 240 -- tests/vm/demo $(BUILD) || \
 		{ echo "make demo: the VM run failed; see the console log named above" >&2; exit 1; }
 
@@ -179,8 +194,9 @@ deps:
 			--no-install-recommends $$missing >/dev/null; \
 	fi
 
-install: cgmem
+install: cgmem cgmem-names
 	install -Dm755 cgmem $(DESTDIR)$(PREFIX)/bin/cgmem
+	install -Dm755 cgmem-names $(DESTDIR)$(LIBEXECDIR)/cgmem-names
 	install -Dm644 deploy/cgmem.service $(DESTDIR)$(PREFIX)/lib/systemd/system/cgmem.service
 	install -Dm644 deploy/cgmem.conf $(DESTDIR)$(PREFIX)/share/doc/cgmem/cgmem.conf
 	install -Dm644 deploy/events.schema.json \
@@ -191,6 +207,6 @@ format:
 	clang-format -i $(wildcard cgroupfs/*.[ch] cri/*.[ch] supervisor/*.[ch] tests/*/*.[ch])
 
 clean:
-	rm -rf $(BUILD) build-asan cgmem
+	rm -rf $(BUILD) build-asan cgmem cgmem-names
 
--include $(LIB_OBJS:.o=.d) $(SUP_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(SUP_OBJS:.o=.d) $(NAMES_OBJS:.o=.d)

@@ -69,6 +69,16 @@ int container_meta_add_annotations_json(struct container_meta *m, const struct j
  */
 int container_meta_kubernetes_from_labels(struct container_meta *m);
 
+/*
+ * The struct as a JSON object, for the helper's messages (container-meta-json.c):
+ * the strings that are set, "sandbox" when true, "labels" and "annotations" as
+ * arrays of [key, value]. NULL when out of memory.
+ */
+struct json_t *container_meta_to_json(const struct container_meta *m);
+/* And back: -EBADMSG when o is not such an object (unknown members are ignored),
+ * -ENOMEM; *ret is written only on success. */
+int container_meta_from_json(const struct json_t *o, struct container_meta *ret);
+
 /* Deep copy. Returns 0 or -ENOMEM (and *ret untouched). */
 int container_meta_copy(const struct container_meta *m, struct container_meta *ret);
 

@@ -610,6 +610,14 @@ const char *container_runtime_to_string(enum container_runtime r)
         }
 }
 
+enum container_runtime container_runtime_from_string(const char *s)
+{
+        for (enum container_runtime r = RUNTIME_DOCKER; r <= RUNTIME_MACHINE; r++)
+                if (s && strcmp(s, container_runtime_to_string(r)) == 0)
+                        return r;
+        return RUNTIME_UNKNOWN;
+}
+
 const char *pod_qos_to_string(enum pod_qos q)
 {
         switch (q) {

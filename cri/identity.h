@@ -51,6 +51,8 @@ int identity_from_path(const char *path, struct container_identity *ret);
 
 /* "docker", "containerd", "cri-o", "podman", "systemd", "machine"; NULL for unknown. */
 const char *container_runtime_to_string(enum container_runtime r);
+/* And back; RUNTIME_UNKNOWN for NULL or a name it does not know. */
+enum container_runtime container_runtime_from_string(const char *s);
 
 /* "guaranteed", "burstable", "besteffort" (Kubernetes' class names, lowercased); NULL for none. */
 const char *pod_qos_to_string(enum pod_qos q);

@@ -4,9 +4,16 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+static const char *program = "cgmem";
+
+void log_set_program(const char *name)
+{
+        program = name;
+}
+
 static void log_va(const char *level, const char *fmt, va_list ap)
 {
-        fprintf(stderr, "cgmem: %s", level);
+        fprintf(stderr, "%s: %s", program, level);
         vfprintf(stderr, fmt, ap);
         fputc('\n', stderr);
 }

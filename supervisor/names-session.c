@@ -7,6 +7,19 @@
 #include "log.h"
 #include "timeutil.h"
 
+struct names_config names_config_of(const struct cgmem_config *c)
+{
+        return (struct names_config){
+                .docker_socket = c->docker_socket,
+                .podman_socket = c->podman_socket,
+                .containerd_socket = c->containerd_socket,
+                .crio_socket = c->crio_socket,
+                .timeout_usec = c->runtime_timeout_usec,
+                .ttl_usec = c->names_ttl_usec,
+                .retry_max_usec = c->names_retry_max_usec,
+        };
+}
+
 void names_session_open(struct names_session *s, const char *config_path)
 {
         struct config_error err;
@@ -19,16 +32,9 @@ void names_session_open(struct names_session *s, const char *config_path)
                             err.message);
                 return;
         }
-        struct names_config nc = {
-                .docker_socket = s->config.docker_socket,
-                .podman_socket = s->config.podman_socket,
-                .containerd_socket = s->config.containerd_socket,
-                .crio_socket = s->config.crio_socket,
-                .timeout_usec = s->config.runtime_timeout_usec,
-                .ttl_usec = s->config.names_ttl_usec,
-                .retry_max_usec = s->config.names_retry_max_usec,
-                .quiet_absent = true,
-        };
+        struct names_config nc = names_config_of(&s->config);
+
+        nc.quiet_absent = true;
         if (sd_event_new(&s->loop) < 0 || names_new(s->loop, &nc, NULL, NULL, &s->names) < 0)
                 s->names = NULL;
 }

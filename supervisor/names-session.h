@@ -19,6 +19,9 @@ struct names_session {
         struct cgmem_config config;
 };
 
+/* The [runtimes] section as names_new() takes it; the strings stay c's. */
+struct names_config names_config_of(const struct cgmem_config *c);
+
 /*
  * config_path NULL: /etc/cgmem/cgmem.conf if there is one. Never fails the
  * command: without names (or with a broken config) s->names is NULL.

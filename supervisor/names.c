@@ -1,458 +1,651 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The agent's side of the names helper (names.h): starts cgmem-names, tells it
+ * which containers to look up, keeps what it learns, and starts it again with a
+ * back-off when it dies. Every write is non-blocking and queued; a helper that
+ * stops reading is killed and replaced once the queue is full.
+ */
 #include "names.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cgroupfs/hashmap.h"
 #include "log.h"
-#include "names-internal.h"
+#include "names-wire.h"
 #include "timeutil.h"
 
-/* Lookups in flight per runtime: enough to name a thousand containers in seconds. */
-#define LOOKUPS_IN_FLIGHT  8
-#define RETRY_FIRST_USEC   (250 * USEC_PER_MSEC)
-#define BACKOFF_FIRST_USEC (1 * USEC_PER_SEC)
-#define BACKOFF_MAX_USEC   (60 * USEC_PER_SEC)
-#define NAME_CACHE_MAX     65536
+#define HELPER_NAME        "cgmem-names"
+#define RESTART_FIRST_USEC (1 * USEC_PER_SEC)
+#define RESTART_MAX_USEC   (60 * USEC_PER_SEC)
+#define QUEUE_MAX          65536              /* unsent messages before the helper counts as hung */
+#define HANG_UP_GRACE_USEC (1 * USEC_PER_SEC) /* from closing its socket to its exit */
+#define RECV_BATCH         64 /* messages handled per wake-up, so the loop goes on */
 
-struct tracked {
-        struct tracked *prev, *next;
+struct known {
+        struct known *prev, *next;
         char id[CONTAINER_ID_LEN + 1];
-        struct runtime_api *rt;
-        uint64_t
-                retry_usec; /* 0, or when to ask again about a container the runtime did not know */
+        enum container_runtime runtime;
+        struct container_meta meta; /* all NULL until the helper says */
+        char *said;                 /* the learned message, to tell news from a repeat */
 };
 
-struct queued {
-        char id[CONTAINER_ID_LEN + 1];
-        struct runtime_api *rt;
+struct names {
+        sd_event *loop;
+        struct names_config config; /* the strings owned */
+        names_learned_fn learned;
+        void *userdata;
+
+        struct hashmap *tracked; /* id → struct known */
+        struct known *tracked_head;
+
+        char helper_path[PATH_MAX];
+        pid_t pid;                /* 0: no helper */
+        int fd;                   /* our end of the socketpair */
+        sd_event_source *io;      /* on fd */
+        sd_event_source *exited;  /* on a pidfd of the helper: readable once it exited */
+        sd_event_source *restart; /* a timer */
+        uint64_t started_usec, backoff_usec;
+        bool failing; /* said in the log; said again when it is back */
+        bool killed;  /* by us, which the log said already */
+
+        char **queue; /* messages the socket did not take yet, from queue_head on */
+        size_t queue_head, queue_len, queue_cap;
+        uint64_t seq_sent, seq_handled;
+        unsigned helper_busy;
+        char buf[NAMES_WIRE_MAX];
 };
 
-static const char *const runtime_labels[] = {
-        [RUNTIME_DOCKER] = "docker",
-        [RUNTIME_PODMAN] = "podman",
-        [RUNTIME_CONTAINERD] = "containerd",
-        [RUNTIME_CRIO] = "cri-o",
-};
-
-const char *names_runtime_label(const struct runtime_api *rt)
+static void queue_clear(struct names *n)
 {
-        return runtime_labels[rt->kind];
+        for (size_t i = n->queue_head; i < n->queue_len; i++)
+                free(n->queue[i]);
+        n->queue_head = n->queue_len = 0;
 }
 
-static struct runtime_api *runtime_for(struct names *n, enum container_runtime kind)
+static int queue_push(struct names *n, char *msg)
 {
-        for (size_t i = 0; i < n->n_runtimes; i++)
-                if (n->runtimes[i].kind == kind)
-                        return &n->runtimes[i];
-        return NULL;
-}
-
-void names_kick(struct names *n)
-{
-        sd_event_source_set_enabled(n->kick, SD_EVENT_ONESHOT);
-}
-
-/* The retry timer goes off at the first of: a tracked container's retry, a runtime's back-off end.
- */
-static void schedule_retry(struct names *n)
-{
-        uint64_t next = UINT64_MAX, now = now_usec();
-
-        for (struct tracked *t = n->tracked_head; t; t = t->next)
-                if (t->retry_usec && t->retry_usec < next)
-                        next = t->retry_usec;
-        for (size_t i = 0; i < n->n_runtimes; i++)
-                if (n->runtimes[i].down_until_usec > now && n->runtimes[i].down_until_usec < next)
-                        next = n->runtimes[i].down_until_usec;
-        if (next == UINT64_MAX) {
-                sd_event_source_set_enabled(n->retry, SD_EVENT_OFF);
-                return;
+        if (n->queue_len - n->queue_head >= QUEUE_MAX)
+                return -ENOBUFS;
+        if (n->queue_head > 0 && n->queue_len == n->queue_cap) {
+                memmove(n->queue, n->queue + n->queue_head,
+                        (n->queue_len - n->queue_head) * sizeof(*n->queue));
+                n->queue_len -= n->queue_head;
+                n->queue_head = 0;
         }
-        sd_event_source_set_time(n->retry, next);
-        sd_event_source_set_enabled(n->retry, SD_EVENT_ONESHOT);
-}
-
-static int enqueue(struct names *n, struct runtime_api *rt, const char *id)
-{
         if (n->queue_len == n->queue_cap) {
                 size_t cap = n->queue_cap ? n->queue_cap * 2 : 64;
-                struct queued *q = reallocarray(n->queue, cap, sizeof(*q));
+                char **q = reallocarray(n->queue, cap, sizeof(*q));
                 if (!q)
                         return -ENOMEM;
                 n->queue = q;
                 n->queue_cap = cap;
         }
-        struct queued *q = &n->queue[n->queue_len++];
-        snprintf(q->id, sizeof(q->id), "%s", id);
-        q->rt = rt;
-        names_kick(n);
+        n->queue[n->queue_len++] = msg;
         return 0;
 }
 
-/* Queues a lookup of id unless one is already on its way. */
-static void ask(struct names *n, struct runtime_api *rt, const char *id)
+/* Sends what is queued until the socket is full; then waits for EPOLLOUT. */
+static int queue_flush(struct names *n)
 {
-        if (name_cache_get(n->cache, id, now_usec(), NULL) == NAME_PENDING)
-                return;
-        if (name_cache_set_pending(n->cache, id, now_usec()) < 0 || enqueue(n, rt, id) < 0)
-                name_cache_forget(n->cache, id); /* out of memory: asked again at the next track */
-}
-
-static bool runtime_can_start(struct runtime_api *rt, uint64_t now)
-{
-        return now >= rt->down_until_usec && rt->in_flight < LOOKUPS_IN_FLIGHT &&
-               (!rt->ops->ready || rt->ops->ready(rt));
-}
-
-/* Starts what the runtimes can take; the rest waits in the queue. */
-static int on_kick(sd_event_source *s, void *userdata)
-{
-        struct names *n = userdata;
-        uint64_t now = now_usec();
-        size_t kept = 0;
-
-        (void) s;
-        for (size_t i = 0; i < n->queue_len; i++) {
-                struct queued q = n->queue[i];
-                if (!runtime_can_start(q.rt, now)) {
-                        n->queue[kept++] = q;
-                        continue;
+        while (n->queue_head < n->queue_len) {
+                char *msg = n->queue[n->queue_head];
+                if (send(n->fd, msg, strlen(msg), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+                        if (errno == EAGAIN || errno == EINTR)
+                                break;
+                        return -errno;
                 }
-                q.rt->in_flight++;
-                int r = q.rt->ops->lookup(q.rt, q.id);
-                if (r < 0) /* nothing started */
-                        names_answer(q.rt, q.id, NULL, r, NULL);
+                free(msg);
+                n->queue_head++;
         }
-        n->queue_len = kept;
-        return 0;
+        if (n->queue_head == n->queue_len)
+                n->queue_head = n->queue_len = 0;
+        return sd_event_source_set_io_events(n->io, EPOLLIN | (n->queue_len ? EPOLLOUT : 0));
 }
 
-static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
+/* Our end of the conversation: closed, and what the helper had not handled is void. */
+static void hang_up(struct names *n)
 {
-        struct names *n = userdata;
-
-        (void) s;
-        for (struct tracked *t = n->tracked_head; t; t = t->next)
-                if (t->retry_usec && t->retry_usec <= usec) {
-                        t->retry_usec = 0;
-                        ask(n, t->rt, t->id);
-                }
-        names_kick(n);
-        schedule_retry(n);
-        return 0;
+        n->io = sd_event_source_disable_unref(n->io);
+        if (n->fd >= 0)
+                close(n->fd);
+        n->fd = -1;
+        queue_clear(n);
+        n->seq_handled = n->seq_sent;
+        n->helper_busy = 0;
 }
 
-static void runtime_answered(struct runtime_api *rt)
+static void helper_kill(struct names *n, const char *why);
+
+/* Track and untrack: numbered, so that names_busy() knows what the helper has not seen. */
+static void helper_send(struct names *n, struct names_msg *m)
 {
-        if (rt->down)
-                log_info("%s API on %s answers again", names_runtime_label(rt), rt->socket);
-        rt->down = false;
-        rt->backoff_usec = 0;
-        rt->down_until_usec = 0;
-}
+        ssize_t len;
+        char *copy;
 
-void names_runtime_failed(struct runtime_api *rt, int error, const char *detail)
-{
-        struct names *n = rt->names;
-
-        if (error == -ENOENT) {
-                /* No socket: this runtime is not on the node (yet). Look again now and then. */
-                if (!rt->absent_logged && !n->config.quiet_absent)
-                        log_info("no %s socket at %s: its containers are named by their cgroup "
-                                 "paths",
-                                 names_runtime_label(rt), rt->socket);
-                rt->absent_logged = true;
-                rt->backoff_usec = BACKOFF_MAX_USEC;
-        } else {
-                rt->backoff_usec = rt->backoff_usec ? rt->backoff_usec * 2 : BACKOFF_FIRST_USEC;
-                if (rt->backoff_usec > BACKOFF_MAX_USEC)
-                        rt->backoff_usec = BACKOFF_MAX_USEC;
-                if (!rt->down)
-                        log_warning("%s API on %s: %s; containers keep their cgroup-path names "
-                                    "until it answers",
-                                    names_runtime_label(rt), rt->socket,
-                                    detail ? detail : strerror(-error));
-                rt->down = true;
-        }
-        rt->down_until_usec = now_usec() + rt->backoff_usec;
-        schedule_retry(n);
-}
-
-void names_answer(struct runtime_api *rt, const char *id, struct container_meta *meta, int error,
-                  const char *detail)
-{
-        struct names *n = rt->names;
-        struct tracked *t = hashmap_get_string(n->tracked, id);
-        uint64_t now = now_usec();
-
-        rt->in_flight--;
-        names_kick(n);
-        if (error < 0) {
-                /* Not an answer about id: ask again once the runtime is back. */
-                names_runtime_failed(rt, error, detail);
-                name_cache_forget(n->cache, id);
-                ask(n, rt, id);
+        if (n->fd < 0)
+                return; /* a restarted helper is told the whole tracked set */
+        m->seq = ++n->seq_sent;
+        len = names_msg_format(m, n->buf, sizeof(n->buf));
+        copy = len >= 0 ? strdup(n->buf) : NULL;
+        if (!copy || queue_push(n, copy) < 0) {
+                free(copy);
+                helper_kill(n, "does not keep up with the containers to name");
                 return;
         }
-        runtime_answered(rt);
-        if (!meta) {
-                uint64_t retry;
-                if (name_cache_put_absent(n->cache, id, now, &retry) >= 0 && t) {
-                        t->retry_usec = retry;
-                        schedule_retry(n);
-                }
-                return;
-        }
-        const struct container_meta *cached = NULL;
-        if (name_cache_put(n->cache, id, meta, now) >= 0)
-                name_cache_get(n->cache, id, now, &cached);
-        container_meta_done(meta);
-        if (t)
-                t->retry_usec = 0;
-        if (t && cached && n->learned)
-                n->learned(id, cached, n->userdata);
-}
-
-struct lookup *lookup_new(struct runtime_api *rt, const char *id)
-{
-        struct names *n = rt->names;
-        struct lookup *l = calloc(1, sizeof(*l));
-
-        if (!l)
-                return NULL;
-        l->rt = rt;
-        snprintf(l->id, sizeof(l->id), "%s", id);
-        l->next = n->lookups;
-        if (l->next)
-                l->next->prev = l;
-        n->lookups = l;
-        return l;
-}
-
-static void lookup_free(struct lookup *l)
-{
-        struct names *n = l->rt->names;
-
-        if (l->prev)
-                l->prev->next = l->next;
-        else
-                n->lookups = l->next;
-        if (l->next)
-                l->next->prev = l->prev;
-        container_meta_done(&l->meta);
-        free(l);
-}
-
-void lookup_finish(struct lookup *l, struct container_meta *meta, int error, const char *detail)
-{
-        names_answer(l->rt, l->id, meta, error, detail);
-        lookup_free(l);
-}
-
-static void on_json(const struct http_response *resp, void *userdata)
-{
-        struct lookup *l = userdata;
-        struct container_meta meta = {0};
-        char detail[256];
-
-        if (resp->error >= 0 && resp->status == 404) {
-                lookup_finish(l, NULL, 0, NULL);
-                return;
-        }
-        int r = names_response_error(resp, detail, sizeof(detail));
-        if (r >= 0) {
-                r = l->parse(l->id, resp->body, resp->body_len, &meta);
-                if (r < 0)
-                        snprintf(detail, sizeof(detail), "unreadable container JSON: %s",
-                                 strerror(-r));
-        }
-        lookup_finish(l, r >= 0 ? &meta : NULL, r, detail);
-}
-
-int lookup_json(struct runtime_api *rt, const char *id, const char *path, meta_json_parse_fn parse)
-{
-        struct lookup *l = lookup_new(rt, id);
-
-        if (!l)
-                return -ENOMEM;
-        l->parse = parse;
-        int r = http_get(rt->names->http, rt->socket, path, rt->names->config.timeout_usec, on_json,
-                         l, &l->request);
+        int r = queue_flush(n);
         if (r < 0)
-                lookup_finish(l, NULL, r, NULL);
-        return 0;
+                helper_kill(n, strerror(-r));
 }
 
-int names_response_error(const struct http_response *r, char *detail, size_t size)
+static void send_track(struct names *n, const struct known *k)
 {
-        if (r->error < 0) {
-                snprintf(detail, size, "%s", r->detail ? r->detail : strerror(-r->error));
-                return r->error;
-        }
-        if (r->status != 200) {
-                snprintf(detail, size, "HTTP status %ld", r->status);
-                return -EPROTO;
-        }
-        return 0;
+        struct names_msg m = {.op = NAMES_OP_TRACK, .runtime = k->runtime};
+
+        memcpy(m.id, k->id, sizeof(m.id));
+        helper_send(n, &m);
 }
 
-void names_refresh(struct runtime_api *rt, const char *id)
+/* Beside the running binary (a build tree, an unpacked tarball), else where make install
+ * puts it. */
+static void find_helper(char *buf, size_t size)
 {
-        ask(rt->names, rt, id);
-}
+        char self[PATH_MAX];
+        ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        char *slash;
 
-void names_forget(struct runtime_api *rt, const char *id)
-{
-        name_cache_forget(rt->names->cache, id);
-}
-
-void names_track(struct names *n, const struct container_identity *id)
-{
-        struct runtime_api *rt = n ? runtime_for(n, id->runtime) : NULL;
-
-        if (!rt || !id->id[0] || id->monitor)
-                return;
-        if (!hashmap_get_string(n->tracked, id->id)) {
-                struct tracked *t = calloc(1, sizeof(*t));
-                if (!t)
-                        return;
-                snprintf(t->id, sizeof(t->id), "%s", id->id);
-                t->rt = rt;
-                if (hashmap_put_string(n->tracked, t->id, t) < 0) {
-                        free(t);
-                        return;
+        if (len > 0) {
+                self[len] = '\0';
+                slash = strrchr(self, '/');
+                if (slash) {
+                        *slash = '\0';
+                        int len_path = snprintf(buf, size, "%s/" HELPER_NAME, self);
+                        if (len_path > 0 && (size_t) len_path < size && access(buf, X_OK) == 0)
+                                return;
                 }
-                t->next = n->tracked_head;
-                if (t->next)
-                        t->next->prev = t;
-                n->tracked_head = t;
         }
-        if (name_cache_get(n->cache, id->id, now_usec(), NULL) == NAME_MISSING)
-                ask(n, rt, id->id);
+        snprintf(buf, size, "%s/" HELPER_NAME, CGMEM_LIBEXECDIR);
 }
 
-static void tracked_free(struct names *n, struct tracked *t)
+static int spawn_helper(struct names *n, int child_fd, pid_t *ret_pid)
 {
-        hashmap_remove_string(n->tracked, t->id);
-        if (t->prev)
-                t->prev->next = t->next;
-        else
-                n->tracked_head = t->next;
-        if (t->next)
-                t->next->prev = t->prev;
-        free(t);
+        const struct names_config *c = &n->config;
+        char fd_arg[16], timeout[24], ttl[24], retry[24];
+        const char *argv[24];
+        size_t i = 0;
+        posix_spawn_file_actions_t fa;
+        posix_spawnattr_t attr;
+        sigset_t none, defaults;
+
+        snprintf(fd_arg, sizeof(fd_arg), "%d", child_fd);
+        snprintf(timeout, sizeof(timeout), "%" PRIu64, c->timeout_usec);
+        snprintf(ttl, sizeof(ttl), "%" PRIu64, c->ttl_usec);
+        snprintf(retry, sizeof(retry), "%" PRIu64, c->retry_max_usec);
+        argv[i++] = n->helper_path;
+        argv[i++] = "--fd";
+        argv[i++] = fd_arg;
+        const char *sockets[][2] = {{"--docker", c->docker_socket},
+                                    {"--podman", c->podman_socket},
+                                    {"--containerd", c->containerd_socket},
+                                    {"--crio", c->crio_socket}};
+        for (size_t s = 0; s < ELEMENTSOF(sockets); s++)
+                if (sockets[s][1] && sockets[s][1][0]) {
+                        argv[i++] = sockets[s][0];
+                        argv[i++] = sockets[s][1];
+                }
+        argv[i++] = "--timeout-usec";
+        argv[i++] = timeout;
+        argv[i++] = "--ttl-usec";
+        argv[i++] = ttl;
+        argv[i++] = "--retry-max-usec";
+        argv[i++] = retry;
+        if (c->quiet_absent)
+                argv[i++] = "--quiet-absent";
+        argv[i] = NULL;
+
+        /* A clean start: the agent blocks the signals it reads through its loop. */
+        sigemptyset(&none);
+        sigfillset(&defaults);
+        posix_spawnattr_init(&attr);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+        posix_spawnattr_setsigmask(&attr, &none);
+        posix_spawnattr_setsigdefault(&attr, &defaults);
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+        int r = -posix_spawn(ret_pid, n->helper_path, &fa, &attr, (char **) argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&attr);
+        return r;
 }
 
-void names_untrack(struct names *n, const char *id)
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+static int on_exited(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+
+/* Ends the helper here and now: for names_free() and a start that went wrong. */
+static void reap_now(struct names *n)
 {
-        struct tracked *t = n && id[0] ? hashmap_get_string(n->tracked, id) : NULL;
-
-        if (t)
-                tracked_free(n, t);
+        n->exited = sd_event_source_disable_unref(n->exited);
+        if (n->pid <= 0)
+                return;
+        kill(n->pid, SIGKILL);
+        (void) waitpid(n->pid, NULL, 0);
+        n->pid = 0;
 }
 
-const struct container_meta *names_get(struct names *n, const char *id)
+/* A helper we give up on: its exit (on_exited) starts the next one. */
+static void helper_kill(struct names *n, const char *why)
 {
-        const struct container_meta *meta = NULL;
-
-        if (n && id && id[0])
-                name_cache_get(n->cache, id, now_usec(), &meta);
-        return meta;
+        log_warning("%s (pid %d) %s; killing it", HELPER_NAME, (int) n->pid, why);
+        n->killed = true;
+        hang_up(n);
+        kill(n->pid, SIGKILL);
 }
 
-unsigned names_busy(const struct names *n)
+static void schedule_restart(struct names *n)
 {
         uint64_t now = now_usec();
-        unsigned busy = 0;
 
-        /* What waits for a runtime that is down is not going to be answered soon. */
-        for (size_t i = 0; i < n->queue_len; i++)
-                busy += now >= n->queue[i].rt->down_until_usec;
-        for (size_t i = 0; i < n->n_runtimes; i++)
-                busy += n->runtimes[i].in_flight;
-        return busy;
+        if (now - n->started_usec >= RESTART_MAX_USEC)
+                n->backoff_usec = RESTART_FIRST_USEC;
+        else
+                n->backoff_usec = n->backoff_usec ? n->backoff_usec * 2 : RESTART_FIRST_USEC;
+        if (n->backoff_usec > RESTART_MAX_USEC)
+                n->backoff_usec = RESTART_MAX_USEC;
+        sd_event_source_set_time(n->restart, now + n->backoff_usec);
+        sd_event_source_set_enabled(n->restart, SD_EVENT_ONESHOT);
 }
 
-static void add_runtime(struct names *n, enum container_runtime kind, const char *socket,
-                        const struct runtime_ops *ops)
+static int start_helper(struct names *n)
 {
-        if (!socket || !socket[0])
+        _cleanup_close_ int child_fd = -1, pidfd = -1;
+        int sv[2];
+        pid_t pid;
+        int r;
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return -errno;
+        n->fd = sv[0];
+        child_fd = sv[1];
+        if (fcntl(n->fd, F_SETFL, O_NONBLOCK) < 0 || fcntl(child_fd, F_SETFD, 0) < 0)
+                r = -errno;
+        else
+                r = spawn_helper(n, child_fd, &pid);
+        if (r >= 0) {
+                n->pid = pid;
+                pidfd = pidfd_open(pid, 0);
+                r = pidfd < 0 ? -errno
+                              : sd_event_add_io(n->loop, &n->exited, pidfd, EPOLLIN, on_exited, n);
+        }
+        if (r >= 0) {
+                TAKE_FD(pidfd);
+                sd_event_source_set_io_fd_own(n->exited, true);
+                r = sd_event_add_io(n->loop, &n->io, n->fd, EPOLLIN, on_io, n);
+        }
+        if (r < 0) {
+                hang_up(n);
+                reap_now(n);
+                return r;
+        }
+        n->started_usec = now_usec();
+        n->seq_sent = n->seq_handled = 0;
+        for (struct known *k = n->tracked_head; k && n->fd >= 0; k = k->next)
+                send_track(n, k);
+        return 0;
+}
+
+static void try_start(struct names *n)
+{
+        int r = start_helper(n);
+
+        if (r < 0) {
+                if (!n->failing)
+                        log_warning("cannot start %s: %s; containers keep their cgroup-path "
+                                    "names until it runs",
+                                    n->helper_path, strerror(-r));
+                n->failing = true;
+                schedule_restart(n);
+        } else if (n->failing) {
+                log_info("%s runs again", HELPER_NAME);
+                n->failing = false;
+        }
+}
+
+static int on_restart(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct names *n = userdata;
+
+        (void) s;
+        (void) usec;
+        if (n->pid > 0) /* hung up a while ago and still there */
+                helper_kill(n, "closed its socket but does not exit");
+        else
+                try_start(n);
+        return 0;
+}
+
+/* The helper closed its end: it is on its way out, and on_exited says how it ended. */
+static void helper_hung_up(struct names *n)
+{
+        hang_up(n);
+        sd_event_source_set_time(n->restart, now_usec() + HANG_UP_GRACE_USEC);
+        sd_event_source_set_enabled(n->restart, SD_EVENT_ONESHOT);
+}
+
+static void describe_exit(int status, char *buf, size_t size)
+{
+        if (WIFEXITED(status))
+                snprintf(buf, size, "exited with status %d", WEXITSTATUS(status));
+        else if (WIFSIGNALED(status))
+                snprintf(buf, size, "was killed by SIG%s", sigabbrev_np(WTERMSIG(status)) ?: "?");
+        else
+                snprintf(buf, size, "ended");
+}
+
+static int on_exited(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        struct names *n = userdata;
+        char how[64];
+        int status = 0;
+
+        (void) s;
+        (void) fd;
+        (void) revents;
+        if (waitpid(n->pid, &status, WNOHANG) <= 0)
+                return 0; /* not yet a zombie: readable again when it is */
+        hang_up(n);
+        n->exited = sd_event_source_disable_unref(n->exited);
+        schedule_restart(n);
+        if (!n->killed) {
+                describe_exit(status, how, sizeof(how));
+                log_warning("%s (pid %d) %s; starting it again in %" PRIu64 " s", HELPER_NAME,
+                            (int) n->pid, how, n->backoff_usec / USEC_PER_SEC);
+        }
+        n->pid = 0;
+        n->killed = false;
+        return 0;
+}
+
+static void handle_learned(struct names *n, struct names_msg *m, const char *said)
+{
+        struct known *k = hashmap_get_string(n->tracked, m->id);
+        char *copy;
+
+        if (!k || (k->said && strcmp(k->said, said) == 0))
+                return; /* untracked meanwhile, or nothing new */
+        copy = strdup(said);
+        if (!copy)
                 return;
-        struct runtime_api *rt = &n->runtimes[n->n_runtimes];
-        rt->socket = strdup(socket);
-        if (!rt->socket)
-                return;
-        rt->names = n;
-        rt->kind = kind;
-        rt->ops = ops;
-        n->n_runtimes++;
+        free(k->said);
+        k->said = copy;
+        container_meta_done(&k->meta);
+        k->meta = m->meta;
+        m->meta = (struct container_meta){};
+        if (n->learned)
+                n->learned(k->id, &k->meta, n->userdata);
+}
+
+static void handle(struct names *n, struct names_msg *m, const char *said)
+{
+        if (m->op == NAMES_OP_LEARNED) {
+                handle_learned(n, m, said);
+        } else if (m->op == NAMES_OP_STATUS && m->seq <= n->seq_sent) {
+                n->seq_handled = m->seq;
+                n->helper_busy = m->busy;
+        } else {
+                helper_kill(n, "says what it should not");
+        }
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        struct names *n = userdata;
+        struct names_msg m;
+
+        (void) s;
+        if (revents & EPOLLOUT) {
+                int r = queue_flush(n);
+                if (r < 0) {
+                        helper_kill(n, strerror(-r));
+                        return 0;
+                }
+        }
+        for (unsigned i = 0; i < RECV_BATCH && n->fd == fd; i++) {
+                ssize_t len = recv(fd, n->buf, sizeof(n->buf) - 1, MSG_DONTWAIT);
+                if (len < 0 && (errno == EAGAIN || errno == EINTR))
+                        break;
+                if (len == 0) {
+                        helper_hung_up(n);
+                        break;
+                }
+                if (len < 0) {
+                        helper_kill(n, strerror(errno));
+                        break;
+                }
+                n->buf[len] = '\0';
+                if (names_msg_parse(n->buf, (size_t) len, &m) < 0) {
+                        helper_kill(n, "sent an unreadable message");
+                        break;
+                }
+                handle(n, &m, n->buf);
+                names_msg_done(&m);
+        }
+        return 0;
+}
+
+static void config_free_sockets(struct names_config *c)
+{
+        free((char *) c->docker_socket);
+        free((char *) c->podman_socket);
+        free((char *) c->containerd_socket);
+        free((char *) c->crio_socket);
+}
+
+static char *copy_socket(const char *s, int *r, int *any)
+{
+        char *copy;
+
+        if (!s || !s[0] || *r < 0)
+                return NULL;
+        copy = strdup(s);
+        *r = copy ? 0 : -ENOMEM;
+        *any |= !!copy;
+        return copy;
+}
+
+/* Copies cfg with its sockets; > 0 when it names one, 0 when none. */
+static int copy_config(const struct names_config *cfg, struct names_config *ret)
+{
+        struct names_config c = *cfg;
+        int r = 0, any = 0;
+
+        c.docker_socket = copy_socket(cfg->docker_socket, &r, &any);
+        c.podman_socket = copy_socket(cfg->podman_socket, &r, &any);
+        c.containerd_socket = copy_socket(cfg->containerd_socket, &r, &any);
+        c.crio_socket = copy_socket(cfg->crio_socket, &r, &any);
+        if (r < 0) {
+                config_free_sockets(&c);
+                return r;
+        }
+        *ret = c;
+        return any;
+}
+
+static bool same_socket(const char *a, const char *b)
+{
+        return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool config_equal(const struct names_config *a, const struct names_config *b)
+{
+        return same_socket(a->docker_socket, b->docker_socket) &&
+               same_socket(a->podman_socket, b->podman_socket) &&
+               same_socket(a->containerd_socket, b->containerd_socket) &&
+               same_socket(a->crio_socket, b->crio_socket) && a->timeout_usec == b->timeout_usec &&
+               a->ttl_usec == b->ttl_usec && a->retry_max_usec == b->retry_max_usec &&
+               a->quiet_absent == b->quiet_absent;
+}
+
+/* With a socket to ask, the helper starts now; without, it stays stopped. */
+static int start_if_asked(struct names *n, bool asked)
+{
+        int r = 0;
+
+        if (asked && !n->restart) {
+                r = sd_event_add_time(n->loop, &n->restart, CLOCK_MONOTONIC, UINT64_MAX, 0,
+                                      on_restart, n);
+                if (r < 0)
+                        return r;
+                find_helper(n->helper_path, sizeof(n->helper_path));
+        }
+        if (!n->restart)
+                return 0;
+        sd_event_source_set_enabled(n->restart, SD_EVENT_OFF);
+        n->backoff_usec = 0;
+        if (asked)
+                try_start(n);
+        return 0;
 }
 
 int names_new(sd_event *loop, const struct names_config *cfg, names_learned_fn learned,
               void *userdata, struct names **ret)
 {
         struct names *n = calloc(1, sizeof(*n));
-        struct name_cache_params p = {
-                .ttl_usec = cfg->ttl_usec,
-                .retry_first_usec = RETRY_FIRST_USEC,
-                .retry_max_usec = cfg->retry_max_usec,
-                .max_entries = NAME_CACHE_MAX,
-        };
         int r;
 
         if (!n)
                 return -ENOMEM;
         n->loop = sd_event_ref(loop);
-        n->config = *cfg;
+        n->fd = -1;
         n->learned = learned;
         n->userdata = userdata;
         n->tracked = hashmap_new_string();
-        r = n->tracked ? name_cache_new(&p, &n->cache) : -ENOMEM;
+        r = n->tracked ? copy_config(cfg, &n->config) : -ENOMEM;
         if (r >= 0)
-                r = http_client_new(loop, &n->http);
-        if (r >= 0)
-                r = sd_event_add_defer(loop, &n->kick, on_kick, n);
-        if (r >= 0)
-                r = sd_event_source_set_enabled(n->kick, SD_EVENT_OFF);
-        if (r >= 0)
-                r = sd_event_add_time(loop, &n->retry, CLOCK_MONOTONIC, UINT64_MAX,
-                                      RETRY_FIRST_USEC / 10, on_retry, n);
+                r = start_if_asked(n, r > 0);
         if (r < 0) {
                 names_free(n);
                 return r;
         }
-        add_runtime(n, RUNTIME_DOCKER, cfg->docker_socket, &docker_ops);
-        add_runtime(n, RUNTIME_PODMAN, cfg->podman_socket, &docker_ops);
-        add_runtime(n, RUNTIME_CONTAINERD, cfg->containerd_socket, &cri_ops);
-        add_runtime(n, RUNTIME_CRIO, cfg->crio_socket, &crio_ops);
         *ret = n;
         return 0;
+}
+
+int names_reconfigure(struct names *n, const struct names_config *cfg)
+{
+        struct names_config next;
+        int r = copy_config(cfg, &next);
+
+        if (r < 0)
+                return r;
+        if (config_equal(&n->config, &next)) {
+                config_free_sockets(&next);
+                return 0;
+        }
+        hang_up(n);
+        reap_now(n);
+        config_free_sockets(&n->config);
+        n->config = next;
+        return start_if_asked(n, r > 0);
+}
+
+static void known_free(struct names *n, struct known *k)
+{
+        hashmap_remove_string(n->tracked, k->id);
+        if (k->prev)
+                k->prev->next = k->next;
+        else
+                n->tracked_head = k->next;
+        if (k->next)
+                k->next->prev = k->prev;
+        container_meta_done(&k->meta);
+        free(k->said);
+        free(k);
 }
 
 void names_free(struct names *n)
 {
         if (!n)
                 return;
-        for (size_t i = 0; i < n->n_runtimes; i++) {
-                if (n->runtimes[i].ops->done)
-                        n->runtimes[i].ops->done(&n->runtimes[i]);
-                free(n->runtimes[i].socket);
-        }
-        /* Cancels what is in flight, without callbacks: the lookups are freed here. */
-        http_client_free(n->http);
-        while (n->lookups)
-                lookup_free(n->lookups);
+        hang_up(n);
+        reap_now(n);
         while (n->tracked_head)
-                tracked_free(n, n->tracked_head);
+                known_free(n, n->tracked_head);
         hashmap_free(n->tracked);
-        name_cache_free(n->cache);
         free(n->queue);
-        sd_event_source_disable_unref(n->kick);
-        sd_event_source_disable_unref(n->retry);
+        sd_event_source_disable_unref(n->restart);
+        config_free_sockets(&n->config);
         sd_event_unref(n->loop);
         free(n);
+}
+
+/* Whether a socket is configured for the runtime: the helper asks no one else. */
+static bool asks(const struct names *n, enum container_runtime runtime)
+{
+        const char *socket = runtime == RUNTIME_DOCKER       ? n->config.docker_socket
+                             : runtime == RUNTIME_PODMAN     ? n->config.podman_socket
+                             : runtime == RUNTIME_CONTAINERD ? n->config.containerd_socket
+                             : runtime == RUNTIME_CRIO       ? n->config.crio_socket
+                                                             : NULL;
+        return socket != NULL;
+}
+
+void names_track(struct names *n, const struct container_identity *id)
+{
+        struct known *k;
+
+        if (!n || !id->id[0] || id->monitor || !asks(n, id->runtime) ||
+            hashmap_get_string(n->tracked, id->id))
+                return;
+        k = calloc(1, sizeof(*k));
+        if (!k)
+                return;
+        memcpy(k->id, id->id, sizeof(k->id));
+        k->runtime = id->runtime;
+        if (hashmap_put_string(n->tracked, k->id, k) < 0) {
+                free(k);
+                return;
+        }
+        k->next = n->tracked_head;
+        if (k->next)
+                k->next->prev = k;
+        n->tracked_head = k;
+        send_track(n, k);
+}
+
+void names_untrack(struct names *n, const char *id)
+{
+        struct known *k = n && id[0] ? hashmap_get_string(n->tracked, id) : NULL;
+        struct names_msg m = {.op = NAMES_OP_UNTRACK};
+
+        if (!k)
+                return;
+        memcpy(m.id, k->id, sizeof(m.id));
+        known_free(n, k);
+        helper_send(n, &m);
+}
+
+const struct container_meta *names_get(struct names *n, const char *id)
+{
+        struct known *k = n && id && id[0] ? hashmap_get_string(n->tracked, id) : NULL;
+
+        return k && k->said ? &k->meta : NULL;
+}
+
+unsigned names_busy(const struct names *n)
+{
+        if (!n || n->fd < 0)
+                return 0;
+        return n->helper_busy + (unsigned) (n->seq_sent - n->seq_handled);
 }

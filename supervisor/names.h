@@ -2,14 +2,12 @@
 #pragma once
 
 /*
- * Container names from the runtimes' APIs, on the agent's loop: Docker and
- * podman (Engine API), containerd (CRI over gRPC), CRI-O (its info endpoint).
- * The agent tracks the containers it sees; this module looks them up in the
- * background, keeps the answers in a cache, retries what the runtime did not
- * know yet, follows Docker's event stream, and calls back when a container's
- * names are learned. Nothing here blocks: events take whatever the cache holds
- * (names_get) and never wait for a lookup. A runtime that is down or hung costs
- * one log line and a back-off, never a stalled loop.
+ * Container names from the runtimes' APIs, for the agent and for cgmem ps/top.
+ * The lookups run in a helper process, cgmem-names (names-helper.c, resolver.c),
+ * started here and restarted with a back-off when it dies; this side keeps what
+ * it was told. Nothing here blocks: events take whatever is known (names_get) and
+ * never wait for a lookup, and a helper that is slow, hung or gone costs names,
+ * never the loop.
  */
 
 #include <stdbool.h>
@@ -32,23 +30,32 @@ struct names_config {
 
 struct names;
 
-/* Runs when a tracked container's names were learned or changed. */
+/* Runs when a tracked container's names were learned or changed (not when a lookup
+ * only confirmed them). */
 typedef void (*names_learned_fn)(const char *id, const struct container_meta *meta, void *userdata);
 
-/* learned may be NULL. Logs through the supervisor's log; the runtimes' clients never do. */
+/* learned may be NULL. With no socket configured, no helper is started and nothing is
+ * ever known. Fails only on a lack of memory or of the loop's resources: a helper that
+ * cannot start is said in the log and tried again later. */
 int names_new(sd_event *loop, const struct names_config *cfg, names_learned_fn learned,
               void *userdata, struct names **ret);
 void names_free(struct names *n);
 
+/* SIGHUP: a configuration that differs restarts the helper with it; what is known stays
+ * known. Returns 0 or -ENOMEM (the old configuration stays). */
+int names_reconfigure(struct names *n, const struct names_config *cfg);
+
 /* n may be NULL in these three: no runtime is asked, nothing is known. */
 
-/* Starts (or refreshes, if stale) the lookup of a container the agent watches. */
+/* Has the helper look up a container the agent watches; a repeated call costs a hash
+ * lookup. The helper follows what changes (Docker's events) and refreshes after ttl. */
 void names_track(struct names *n, const struct container_identity *id);
-/* The container's cgroup is gone: stop retrying it. */
+/* The container's cgroup is gone: stop asking, forget what was known. */
 void names_untrack(struct names *n, const char *id);
 
-/* What the cache knows about id, or NULL. Never starts I/O. */
+/* What the helper said of id, or NULL. Never starts I/O. */
 const struct container_meta *names_get(struct names *n, const char *id);
 
-/* Lookups queued or in flight: `cgmem ps` waits until none are left. */
+/* Lookups queued or in flight, and messages the helper has not handled yet: `cgmem ps`
+ * waits until none are left. 0 while no helper runs. */
 unsigned names_busy(const struct names *n);

@@ -27,6 +27,7 @@
 #include "exit-status.h"
 #include "fdlimit.h"
 #include "log.h"
+#include "names-session.h"
 #include "names.h"
 #include "timeutil.h"
 
@@ -313,6 +314,15 @@ static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si,
         return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
+static void reconfigure_names(struct agent *a)
+{
+        struct names_config nc = names_config_of(a->config);
+        int r = a->names ? names_reconfigure(a->names, &nc) : 0;
+
+        if (r < 0)
+                log_warning("runtime sockets not reloaded: %s", strerror(-r));
+}
+
 /* SIGHUP: a new configuration if it is valid (else the old one stays), and a fresh file. */
 static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
@@ -328,6 +338,7 @@ static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *s
                 ctx->agent.rules = (struct classify_rules){.globs = ctx->config.container_globs,
                                                            .all = ctx->config.all};
                 enforce_policy_config(&ctx->config, &ctx->agent.policy);
+                reconfigure_names(&ctx->agent);
         }
         int r = emitter_reopen(ctx->agent.emitter);
         if (r < 0)
@@ -373,16 +384,7 @@ static int add_timers(struct agent *a)
 
 static int start_names(struct agent *a)
 {
-        const struct cgmem_config *c = a->config;
-        struct names_config nc = {
-                .docker_socket = c->docker_socket,
-                .podman_socket = c->podman_socket,
-                .containerd_socket = c->containerd_socket,
-                .crio_socket = c->crio_socket,
-                .timeout_usec = c->runtime_timeout_usec,
-                .ttl_usec = c->names_ttl_usec,
-                .retry_max_usec = c->names_retry_max_usec,
-        };
+        struct names_config nc = names_config_of(a->config);
         int r = names_new(a->loop, &nc, discovery_named, a, &a->names);
 
         if (r < 0)

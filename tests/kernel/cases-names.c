@@ -92,6 +92,22 @@ static json_t *expect_named(struct kt_agent *a, const char *path)
         return e;
 }
 
+/* The lookups run in the cgmem-names helper, a child of the agent: libcurl and its TLS
+ * libraries are mapped there, never in the agent, which locks what it maps. */
+static void expect_lookups_apart(const struct kt_agent *a)
+{
+        char *helper = run("pgrep -P %d -x cgmem-names", (int) a->pid);
+        char *agent_curl = run("grep -c libcurl /proc/%d/maps || true", (int) a->pid);
+        char *helper_curl = run("grep -c libcurl /proc/%s/maps || true", helper);
+
+        KT_ASSERT(strcmp(agent_curl, "0") == 0, "the agent maps libcurl (%s mappings)", agent_curl);
+        KT_ASSERT(strcmp(helper_curl, "0") != 0, "the helper (pid %s) does not map libcurl",
+                  helper);
+        free(helper);
+        free(agent_curl);
+        free(helper_curl);
+}
+
 void case_names_docker(void)
 {
         struct kt_agent a;
@@ -130,9 +146,17 @@ void case_names_docker(void)
         json_decref(row);
         free(ps);
 
+        expect_lookups_apart(&a);
+        /* The helper dies: the agent starts another, which names the next container. */
+        free(run("pkill -KILL -P %d -x cgmem-names", (int) a.pid));
+        char *id2 = run(DOCKER " run -d --name web2 cgmem-test/busybox:1 sleep 600");
+        snprintf(path, sizeof(path), "/docker/%s", id2);
+        expect_string(expect_named(&a, path), "container", "name", "web2");
+
         kt_agent_stop(&a);
-        free(run(DOCKER " rm -f web-renamed"));
+        free(run(DOCKER " rm -f web-renamed web2"));
         free(id);
+        free(id2);
 }
 
 /* Two Docker containers under a slice with node pressure: the label, not the size, decides. */

@@ -14,7 +14,7 @@
 #include "cgroupfs/macro.h"
 #include "cri/cri.h"
 #include "cri/grpc.h"
-#include "names-internal.h"
+#include "resolver-internal.h"
 
 typedef int (*cri_request_fn)(const char *id, uint8_t **ret, size_t *ret_len);
 
@@ -27,14 +27,14 @@ static int call(struct lookup *l, const char *path, cri_request_fn build, const 
         int r = build(arg, &body, &len);
         if (r < 0)
                 return r;
-        return http_grpc(l->rt->names->http, l->rt->socket, path, body, len,
-                         l->rt->names->config.timeout_usec, done, l, &l->request);
+        return http_grpc(l->rt->resolver->http, l->rt->socket, path, body, len,
+                         l->rt->resolver->config.timeout_usec, done, l, &l->request);
 }
 
 /* The call's outcome: 0 with the response, or -errno with why in detail. */
 static int call_result(const struct http_response *resp, char *detail, size_t size)
 {
-        int r = names_response_error(resp, detail, size);
+        int r = resolver_response_error(resp, detail, size);
 
         if (r < 0)
                 return r;

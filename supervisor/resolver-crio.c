@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cri/crio.h"
-#include "names-internal.h"
+#include "resolver-internal.h"
 
 static int crio_lookup(struct runtime_api *rt, const char *id)
 {

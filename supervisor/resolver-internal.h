@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* What the runtime clients of names.c share with it; not for the rest of the agent. */
+/* What the runtime clients of resolver.c share with it; nothing else includes this. */
 
 #include "cri/name-cache.h"
 #include "http.h"
-#include "names.h"
+#include "resolver.h"
 
 struct runtime_api;
 
@@ -19,7 +19,7 @@ struct runtime_ops {
 };
 
 struct runtime_api {
-        struct names *names;
+        struct resolver *resolver;
         enum container_runtime kind;
         char *socket;
         const struct runtime_ops *ops;
@@ -54,7 +54,7 @@ struct lookup {
         meta_json_parse_fn parse;   /* a one-GET lookup: how to read the answer */
 };
 
-struct names {
+struct resolver {
         sd_event *loop;
         struct names_config config;
         struct http_client *http;
@@ -82,27 +82,27 @@ extern const struct runtime_ops crio_ops;
  * does not; error < 0 when it did not answer (detail says why), which backs off
  * the whole runtime.
  */
-void names_answer(struct runtime_api *rt, const char *id, struct container_meta *meta, int error,
-                  const char *detail);
+void resolver_answer(struct runtime_api *rt, const char *id, struct container_meta *meta, int error,
+                     const char *detail);
 
 struct lookup *lookup_new(struct runtime_api *rt, const char *id);
-/* Ends the lookup with names_answer()'s arguments and frees it. */
+/* Ends the lookup with resolver_answer()'s arguments and frees it. */
 void lookup_finish(struct lookup *l, struct container_meta *meta, int error, const char *detail);
 
 /* A lookup that is one GET of path with a JSON answer (404: the runtime does not know id). */
 int lookup_json(struct runtime_api *rt, const char *id, const char *path, meta_json_parse_fn parse);
 
 /* The HTTP-level outcome of a response: 0, or -errno with *ret_detail saying why. */
-int names_response_error(const struct http_response *r, char *detail, size_t size);
+int resolver_response_error(const struct http_response *r, char *detail, size_t size);
 
 /* The runtime told us that id changed (Docker events): ask again if we care. */
-void names_refresh(struct runtime_api *rt, const char *id);
+void resolver_refresh(struct runtime_api *rt, const char *id);
 /* The runtime told us that id is gone. */
-void names_forget(struct runtime_api *rt, const char *id);
+void resolver_forget(struct runtime_api *rt, const char *id);
 
 /* A non-lookup request of the runtime failed (Docker's version): back off. */
-void names_runtime_failed(struct runtime_api *rt, int error, const char *detail);
+void resolver_runtime_failed(struct runtime_api *rt, int error, const char *detail);
 /* Lookups may start now (Docker's version arrived). */
-void names_kick(struct names *n);
+void resolver_kick(struct resolver *n);
 
-const char *names_runtime_label(const struct runtime_api *rt);
+const char *resolver_runtime_label(const struct runtime_api *rt);

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cri/docker.h"
-#include "names-internal.h"
+#include "resolver-internal.h"
 #include "timeutil.h"
 
 /* A line of Docker's event stream is a few KiB; far more is not Docker. */
@@ -47,10 +47,10 @@ static void on_event_line(struct runtime_api *rt, const char *line, size_t len)
         case DOCKER_EVENT_START:
         case DOCKER_EVENT_RENAME:
         case DOCKER_EVENT_UPDATE:
-                names_refresh(rt, e.id);
+                resolver_refresh(rt, e.id);
                 break;
         case DOCKER_EVENT_DESTROY:
-                names_forget(rt, e.id);
+                resolver_forget(rt, e.id);
                 break;
         default:
                 break;
@@ -103,7 +103,7 @@ static void on_events_end(const struct http_response *resp, void *userdata)
         rt->events_line_len = 0;
         rt->api_version[0] = '\0';
         if (!rt->events_retry)
-                sd_event_add_time_relative(rt->names->loop, &rt->events_retry, CLOCK_MONOTONIC,
+                sd_event_add_time_relative(rt->resolver->loop, &rt->events_retry, CLOCK_MONOTONIC,
                                            EVENTS_RETRY_USEC, USEC_PER_SEC, on_events_retry, rt);
 }
 
@@ -114,7 +114,7 @@ static void start_events(struct runtime_api *rt)
         if (rt->events_request)
                 return;
         snprintf(path, sizeof(path), "/v%s/events?filters=%s", rt->api_version, EVENTS_FILTER);
-        if (http_stream(rt->names->http, rt->socket, path, rt->names->config.timeout_usec,
+        if (http_stream(rt->resolver->http, rt->socket, path, rt->resolver->config.timeout_usec,
                         on_events_chunk, on_events_end, rt, &rt->events_request) < 0)
                 rt->events_request = NULL;
 }
@@ -125,7 +125,7 @@ static void on_version(const struct http_response *resp, void *userdata)
         char detail[256];
 
         rt->version_request = NULL;
-        int r = names_response_error(resp, detail, sizeof(detail));
+        int r = resolver_response_error(resp, detail, sizeof(detail));
         if (r >= 0) {
                 r = docker_negotiate_version(resp->body, resp->body_len, rt->api_version);
                 if (r < 0)
@@ -134,20 +134,20 @@ static void on_version(const struct http_response *resp, void *userdata)
         }
         if (r < 0) {
                 rt->api_version[0] = '\0';
-                names_runtime_failed(rt, r, detail);
+                resolver_runtime_failed(rt, r, detail);
                 return;
         }
         start_events(rt);
-        names_kick(rt->names);
+        resolver_kick(rt->resolver);
 }
 
 static void start_version(struct runtime_api *rt)
 {
-        int r = http_get(rt->names->http, rt->socket, "/version", rt->names->config.timeout_usec,
-                         on_version, rt, &rt->version_request);
+        int r = http_get(rt->resolver->http, rt->socket, "/version",
+                         rt->resolver->config.timeout_usec, on_version, rt, &rt->version_request);
         if (r < 0) {
                 rt->version_request = NULL;
-                names_runtime_failed(rt, r, NULL);
+                resolver_runtime_failed(rt, r, NULL);
         }
 }
 
