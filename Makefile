@@ -13,6 +13,11 @@ PKG_CONFIG ?= pkg-config
 
 PREFIX ?= /usr/local
 LIBEXECDIR ?= $(PREFIX)/libexec/cgmem
+# Where the two programs are linked: the top of the tree, except for other builds
+# (unit-asan), which must not replace the ./cgmem that make bench and the VM suite run.
+BINDIR ?= .
+CGMEM := $(BINDIR)/cgmem
+CGMEM_NAMES := $(BINDIR)/cgmem-names
 
 # The agent links only what it locks into memory; libcurl and protobuf-c (with libcurl's
 # TLS and a dozen more libraries) are the cgmem-names helper's (supervisor/names-helper.c).
@@ -60,7 +65,7 @@ FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/fuzz/%)
 
 .PHONY: all check unit unit-asan fuzz fuzz-smoke vm-check deps install demo format clean \
 	bench bench-libcgroup bench-reaction helpers
-all: cgmem cgmem-names
+all: $(CGMEM) $(CGMEM_NAMES)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -80,10 +85,10 @@ $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-cgmem: $(SUP_OBJS) $(LIB)
+$(CGMEM): $(SUP_OBJS) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(SUP_OBJS) $(LIB) $(AGENT_LIBS)
 
-cgmem-names: $(NAMES_OBJS) $(LIB)
+$(CGMEM_NAMES): $(NAMES_OBJS) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(NAMES_OBJS) $(LIB) $(PKG_LIBS)
 
 # Unit tests link the supervisor's objects too, except its main().
@@ -98,13 +103,13 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -pthread -o $@ $<
 
 # Unit tests run from the top of the tree: fixtures are found as tests/fixtures/...
-unit: cgmem cgmem-names $(UNIT_BINS)
+unit: $(CGMEM) $(CGMEM_NAMES) $(UNIT_BINS)
 	@tests/run-unit $(UNIT_BINS)
-	@tests/schema/check ./cgmem
+	@tests/schema/check $(CGMEM)
 
 # The same tests under AddressSanitizer and UBSan, in a build tree of their own.
 unit-asan:
-	$(MAKE) --no-print-directory BUILD=build-asan OPT='-O1 -g -fno-omit-frame-pointer \
+	$(MAKE) --no-print-directory BUILD=build-asan BINDIR=build-asan OPT='-O1 -g -fno-omit-frame-pointer \
 		-fsanitize=address,undefined -fno-sanitize-recover=all -U_FORTIFY_SOURCE' \
 		LDFLAGS='-fsanitize=address,undefined' unit
 
@@ -194,7 +199,7 @@ deps:
 			--no-install-recommends $$missing >/dev/null; \
 	fi
 
-install: cgmem cgmem-names
+install: $(CGMEM) $(CGMEM_NAMES)
 	install -Dm755 cgmem $(DESTDIR)$(PREFIX)/bin/cgmem
 	install -Dm755 cgmem-names $(DESTDIR)$(LIBEXECDIR)/cgmem-names
 	install -Dm644 deploy/cgmem.service $(DESTDIR)$(PREFIX)/lib/systemd/system/cgmem.service
