@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -205,6 +206,47 @@ static const char *image_pick(const Runtime__V1__ImageSpec *spec, const char *im
         return NULL;
 }
 
+/* An item of a list answer, at the address of its char *id member. */
+static const char *item_id(const void *item, size_t id_offset)
+{
+        return *(char *const *) ((const char *) item + id_offset);
+}
+
+/*
+ * What both list answers need: the items that have an id, each converted in order into
+ * an array of elem_size elements (NULL when none); all or nothing.
+ */
+static int convert_items(void *const *items, size_t n_items, size_t id_offset, size_t elem_size,
+                         int (*convert)(const void *item, void *ret),
+                         void (*free_converted)(void *v, size_t n), void **ret, size_t *ret_n)
+{
+        size_t want = 0, n = 0;
+        char *v;
+
+        for (size_t i = 0; i < n_items; i++)
+                want += items[i] && item_id(items[i], id_offset) && *item_id(items[i], id_offset);
+        *ret = NULL;
+        *ret_n = 0;
+        if (want == 0)
+                return 0;
+        v = calloc(want, elem_size);
+        if (!v)
+                return -ENOMEM;
+        for (size_t i = 0; i < n_items; i++) {
+                if (!items[i] || !item_id(items[i], id_offset) || !*item_id(items[i], id_offset))
+                        continue;
+                int r = convert(items[i], v + n * elem_size);
+                if (r < 0) {
+                        free_converted(v, n);
+                        return r;
+                }
+                n++;
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
 int cri_list_containers_request(const char *id, uint8_t **ret, size_t *ret_len)
 {
         if ((id && !*id) || !ret || !ret_len)
@@ -255,6 +297,16 @@ void container_metas_free(struct container_meta *v, size_t n)
         free(v);
 }
 
+static int convert_container(const void *item, void *ret)
+{
+        return container_to_meta(item, ret);
+}
+
+static void free_containers(void *v, size_t n)
+{
+        container_metas_free(v, n);
+}
+
 int cri_list_containers_parse(const uint8_t *body, size_t len, struct container_meta **ret,
                               size_t *ret_n)
 {
@@ -272,35 +324,13 @@ int cri_list_containers_parse(const uint8_t *body, size_t len, struct container_
         if (!resp)
                 return -EBADMSG;
 
-        size_t want = 0;
-        for (size_t i = 0; i < resp->n_containers; i++)
-                if (resp->containers[i] && resp->containers[i]->id && resp->containers[i]->id[0])
-                        want++;
-        if (want == 0) {
-                *ret = NULL;
-                *ret_n = 0;
-                return 0;
-        }
-
-        struct container_meta *v = calloc(want, sizeof(*v));
-        if (!v)
-                return -ENOMEM;
-        size_t n = 0;
-        for (size_t i = 0; i < resp->n_containers; i++) {
-                const Runtime__V1__Container *c = resp->containers[i];
-                if (!c || !c->id || !c->id[0])
-                        continue;
-                r = container_to_meta(c, &v[n]);
-                if (r < 0) {
-                        container_metas_free(v, n);
-                        return r;
-                }
-                n++;
-        }
-
-        *ret = v;
-        *ret_n = n;
-        return 0;
+        void *v;
+        r = convert_items((void *const *) resp->containers, resp->n_containers,
+                          offsetof(Runtime__V1__Container, id), sizeof(struct container_meta),
+                          convert_container, free_containers, &v, ret_n);
+        if (r >= 0)
+                *ret = v;
+        return r;
 }
 
 int cri_list_pod_sandbox_request(const char *id, uint8_t **ret, size_t *ret_len)
@@ -356,6 +386,16 @@ static int pod_from_sandbox(const Runtime__V1__PodSandbox *s, struct cri_pod *re
         return 0;
 }
 
+static int convert_pod(const void *item, void *ret)
+{
+        return pod_from_sandbox(item, ret);
+}
+
+static void free_pods(void *v, size_t n)
+{
+        cri_pods_free(v, n);
+}
+
 int cri_list_pod_sandbox_parse(const uint8_t *body, size_t len, struct cri_pod **ret, size_t *ret_n)
 {
         if (!ret || !ret_n)
@@ -372,35 +412,13 @@ int cri_list_pod_sandbox_parse(const uint8_t *body, size_t len, struct cri_pod *
         if (!resp)
                 return -EBADMSG;
 
-        size_t want = 0;
-        for (size_t i = 0; i < resp->n_items; i++)
-                if (resp->items[i] && resp->items[i]->id && resp->items[i]->id[0])
-                        want++;
-        if (want == 0) {
-                *ret = NULL;
-                *ret_n = 0;
-                return 0;
-        }
-
-        struct cri_pod *v = calloc(want, sizeof(*v));
-        if (!v)
-                return -ENOMEM;
-        size_t n = 0;
-        for (size_t i = 0; i < resp->n_items; i++) {
-                const Runtime__V1__PodSandbox *s = resp->items[i];
-                if (!s || !s->id || !s->id[0])
-                        continue;
-                r = pod_from_sandbox(s, &v[n]);
-                if (r < 0) {
-                        cri_pods_free(v, n);
-                        return r;
-                }
-                n++;
-        }
-
-        *ret = v;
-        *ret_n = n;
-        return 0;
+        void *v;
+        r = convert_items((void *const *) resp->items, resp->n_items,
+                          offsetof(Runtime__V1__PodSandbox, id), sizeof(struct cri_pod),
+                          convert_pod, free_pods, &v, ret_n);
+        if (r >= 0)
+                *ret = v;
+        return r;
 }
 
 const struct cri_pod *cri_pod_find(const struct cri_pod *v, size_t n, const char *id)

@@ -85,19 +85,32 @@ static int inherit_pod_labels(struct container_meta *m, const struct cri_pod *p)
         return 0;
 }
 
+/* A ListPodSandbox answer's pods; a failure ends the lookup. */
+static int pods_answer(struct lookup *l, const struct http_response *resp, struct cri_pod **ret,
+                       size_t *ret_n)
+{
+        char detail[256];
+        int r = call_result(resp, detail, sizeof(detail));
+
+        if (r < 0) {
+                fail(l, r, "ListPodSandbox", detail);
+                return r;
+        }
+        r = cri_list_pod_sandbox_parse((const uint8_t *) resp->body, resp->body_len, ret, ret_n);
+        if (r < 0)
+                fail(l, r, "ListPodSandbox", NULL);
+        return r;
+}
+
 static void on_container_pod(const struct http_response *resp, void *userdata)
 {
         struct lookup *l = userdata;
-        struct cri_pod *pods = NULL;
-        size_t n = 0;
-        char detail[256];
+        struct cri_pod *pods;
+        size_t n;
 
-        int r = call_result(resp, detail, sizeof(detail));
-        if (r < 0)
-                return fail(l, r, "ListPodSandbox", detail);
-        r = cri_list_pod_sandbox_parse((const uint8_t *) resp->body, resp->body_len, &pods, &n);
-        if (r >= 0 && n > 0)
-                r = cri_meta_apply_pod(&l->meta, &pods[0]);
+        if (pods_answer(l, resp, &pods, &n) < 0)
+                return;
+        int r = n > 0 ? cri_meta_apply_pod(&l->meta, &pods[0]) : 0;
         if (r >= 0 && n > 0)
                 r = inherit_pod_labels(&l->meta, &pods[0]);
         cri_pods_free(pods, n);
@@ -111,17 +124,13 @@ static void on_container_pod(const struct http_response *resp, void *userdata)
 static void on_sandbox(const struct http_response *resp, void *userdata)
 {
         struct lookup *l = userdata;
-        struct cri_pod *pods = NULL;
+        struct cri_pod *pods;
         struct container_meta meta = {0};
-        size_t n = 0;
-        char detail[256];
+        size_t n;
 
-        int r = call_result(resp, detail, sizeof(detail));
-        if (r < 0)
-                return fail(l, r, "ListPodSandbox", detail);
-        r = cri_list_pod_sandbox_parse((const uint8_t *) resp->body, resp->body_len, &pods, &n);
-        if (r >= 0 && n > 0)
-                r = cri_pod_to_meta(&pods[0], &meta);
+        if (pods_answer(l, resp, &pods, &n) < 0)
+                return;
+        int r = n > 0 ? cri_pod_to_meta(&pods[0], &meta) : 0;
         cri_pods_free(pods, n);
         if (r < 0)
                 return fail(l, r, "ListPodSandbox", NULL);
