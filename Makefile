@@ -21,7 +21,7 @@ CGMEM_NAMES := $(BINDIR)/cgmem-names
 
 # The agent links only what it locks into memory; libcurl and protobuf-c (with libcurl's
 # TLS and a dozen more libraries) are the cgmem-names helper's (supervisor/names-helper.c).
-AGENT_PKGS := jansson libsystemd
+AGENT_PKGS := jansson libsystemd libseccomp
 PKGS := $(AGENT_PKGS) libcurl libprotobuf-c
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 AGENT_LIBS = $(shell $(PKG_CONFIG) --libs $(AGENT_PKGS) 2>/dev/null) -lm
@@ -58,7 +58,7 @@ LIB := $(BUILD)/libcgmem.a
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(PROTO_GEN_SRCS:%.c=%.o)
 SUP_OBJS := $(SUP_SRCS:%.c=$(BUILD)/%.o)
 NAMES_OBJS := $(NAMES_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/supervisor/log.o \
-	$(BUILD)/supervisor/names-wire.o
+	$(BUILD)/supervisor/names-wire.o $(BUILD)/supervisor/sandbox.o
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 HELPER_BINS := $(HELPER_SRCS:%.c=$(BUILD)/%)
 FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/fuzz/%)

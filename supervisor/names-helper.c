@@ -20,6 +20,7 @@
 #include "log.h"
 #include "names-wire.h"
 #include "resolver.h"
+#include "sandbox.h"
 
 struct helper {
         sd_event *loop;
@@ -207,6 +208,9 @@ static int run(struct helper *h, const struct names_config *c)
                 log_error("cannot start: %s", strerror(-r));
                 return EXIT_RUNTIME;
         }
+        r = sandbox_apply(SANDBOX_NAMES);
+        if (r < 0)
+                log_warning("no seccomp filter: %s", strerror(-r));
         r = sd_event_loop(h->loop);
         resolver_free(h->resolver);
         sd_event_unref(h->loop);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cgmem run: the node agent's command line, start-up checks and event loop. */
 #include "run.h"
+#include "sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -429,9 +430,14 @@ static int agent_start(struct run_context *ctx)
         r = a->once ? 0 : discovery_start(a);
         if (r >= 0)
                 r = discovery_scan(a);
-        if (r < 0)
+        if (r < 0) {
                 log_error("cannot walk the cgroup tree: %s", strerror(-r));
-        return r;
+                return r;
+        }
+        r = sandbox_apply(SANDBOX_AGENT);
+        if (r < 0)
+                log_warning("no seccomp filter: %s", strerror(-r));
+        return 0;
 }
 
 static void agent_stop(struct agent *a)

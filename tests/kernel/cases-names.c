@@ -93,7 +93,8 @@ static json_t *expect_named(struct kt_agent *a, const char *path)
 }
 
 /* The lookups run in the cgmem-names helper, a child of the agent: libcurl and its TLS
- * libraries are mapped there, never in the agent, which locks what it maps. */
+ * libraries are mapped there, never in the agent, which locks what it maps. Both are
+ * sandboxed. */
 static void expect_lookups_apart(const struct kt_agent *a)
 {
         char *helper = run("pgrep -P %d -x cgmem-names", (int) a->pid);
@@ -103,6 +104,11 @@ static void expect_lookups_apart(const struct kt_agent *a)
         KT_ASSERT(strcmp(agent_curl, "0") == 0, "the agent maps libcurl (%s mappings)", agent_curl);
         KT_ASSERT(strcmp(helper_curl, "0") != 0, "the helper (pid %s) does not map libcurl",
                   helper);
+        /* Both run under their seccomp filter (supervisor/sandbox.h): mode 2. */
+        char *modes = run("awk '/^Seccomp:/ {printf \"%%s \", $2}' /proc/%d/status /proc/%s/status",
+                          (int) a->pid, helper);
+        KT_ASSERT(strcmp(modes, "2 2 ") == 0, "seccomp modes of agent and helper: %s", modes);
+        free(modes);
         free(helper);
         free(agent_curl);
         free(helper_curl);
