@@ -2,11 +2,14 @@
 /*
  * The event stream (see emit.h for the contract).
  *
- * Each event is serialised once: the JSON line is shared, reference-counted,
- * by the stream sinks (stdout, file), and the journal gets one datagram built
- * from the same object. Each sink holds a ring of queue_max lines plus one
- * spare slot: the spare is what lets a "dropped" report go out ahead of the
- * first line accepted after a loss without refusing that line.
+ * Each event is serialised once, straight from the caller's object, the
+ * envelope written ahead of its members (json-writer.c: jansson's bytes
+ * without json_dumpb's cost, which was most of an event's). The JSON line is
+ * shared, reference-counted, by the stream sinks (stdout, file), and the
+ * journal gets one datagram built from the same object. Each sink holds a ring
+ * of queue_max lines plus one spare slot: the spare is what lets a "dropped"
+ * report go out ahead of the first line accepted after a loss without refusing
+ * that line.
  *
  * A sink is in one of four states. READY: emit writes at once. WAIT_WRITABLE:
  * the last write said EAGAIN, EPOLLOUT is armed and emit only queues.
@@ -21,6 +24,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -34,15 +38,17 @@
 
 #include "cgroupfs/macro.h"
 #include "journal-native.h"
+#include "json-writer.h"
 #include "log.h"
 
 #define EMIT_QUEUE_MAX_DEFAULT 1024u
 #define EMIT_RETRY_USEC        1000000ull
 /* How often emitter_drain retries a sink that cannot be polled (a failing file). */
 #define EMIT_DRAIN_SLICE_USEC 100000ull
-#define EMIT_JSON_FLAGS       (JSON_COMPACT | JSON_REAL_PRECISION(6))
 #define RFC3339_NSEC_MAX      sizeof("YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ")
 #define CONTAINER_ID_SHORT    12
+/* The host name as a JSON string: quotes, and every byte escaped at worst. */
+#define HOST_JSON_MAX (2 + HOST_NAME_MAX * sizeof("\\u0000"))
 
 /* json_decrefp comes with jansson >= 2.9. */
 #define _cleanup_json_ _cleanup_(json_decrefp)
@@ -94,6 +100,11 @@ struct emitter {
         int stdout_flags_saved; /* O_NONBLOCK is set on a shared file description: undone at free */
         uint64_t next_seq;
         char host[HOST_NAME_MAX + 1];
+        char host_json[HOST_JSON_MAX]; /* written once, into every line */
+        size_t host_json_len;          /* 0: the host name is not UTF-8, no event can name it */
+        time_t stamp_sec;              /* the second stamp_seconds shows */
+        char stamp_seconds[RFC3339_NSEC_MAX];
+        size_t stamp_seconds_len; /* 0: not formatted yet */
         struct journal_buf journal_buf;
         char line_buf[EVENT_LINE_MAX];
 };
@@ -128,107 +139,140 @@ static void line_unrefp(struct line **l)
 
 /* ---- the envelope and the line ---- */
 
-static void rfc3339_now(char buf[static RFC3339_NSEC_MAX])
+/* Now in RFC 3339 UTC with nanoseconds; the date and time of day change once a second. */
+static void rfc3339_now(struct emitter *e, char buf[static RFC3339_NSEC_MAX])
 {
+        char fraction[] = ".nnnnnnnnnZ";
         struct timespec ts;
-        struct tm tm;
+
         clock_gettime(CLOCK_REALTIME, &ts);
-        gmtime_r(&ts.tv_sec, &tm);
-        size_t n = strftime(buf, RFC3339_NSEC_MAX, "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(buf + n, RFC3339_NSEC_MAX - n, ".%09ldZ", ts.tv_nsec);
+        if (ts.tv_sec != e->stamp_sec || e->stamp_seconds_len == 0) {
+                struct tm tm;
+                gmtime_r(&ts.tv_sec, &tm);
+                e->stamp_seconds_len = strftime(e->stamp_seconds, sizeof(e->stamp_seconds),
+                                                "%Y-%m-%dT%H:%M:%S", &tm);
+                e->stamp_sec = ts.tv_sec;
+        }
+        for (long nsec = ts.tv_nsec, i = 9; i > 0; i--, nsec /= 10)
+                fraction[i] = (char) ('0' + nsec % 10);
+        size_t n = e->stamp_seconds_len, room = RFC3339_NSEC_MAX - 1 - n;
+        size_t take = room < sizeof(fraction) - 1 ? room : sizeof(fraction) - 1;
+        memcpy(buf, e->stamp_seconds, n);
+        memcpy(buf + n, fraction, take);
+        buf[n + take] = '\0';
+}
+
+/* "schema", "seq", "time", "host" or "type": told by the length, then one compare. */
+static bool is_envelope_key_n(const char *key, size_t len)
+{
+        switch (len) {
+        case 3:
+                return memcmp(key, "seq", 3) == 0;
+        case 4:
+                return memcmp(key, "time", 4) == 0 || memcmp(key, "host", 4) == 0 ||
+                       memcmp(key, "type", 4) == 0;
+        case 6:
+                return memcmp(key, "schema", 6) == 0;
+        default:
+                return false;
+        }
 }
 
 static bool is_envelope_key(const char *key)
 {
-        static const char *const keys[] = {"schema", "seq", "time", "host", "type"};
-        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
-                if (strcmp(key, keys[i]) == 0)
-                        return true;
-        return false;
-}
-
-static json_t *envelope_new(const struct emitter *e, uint64_t seq, const char *timestamp,
-                            json_t *type)
-{
-        json_t *o = json_object();
-        if (!o)
-                return NULL;
-        if (json_object_set_new(o, "schema", json_integer(EVENT_SCHEMA_VERSION)) < 0 ||
-            json_object_set_new(o, "seq", json_integer((json_int_t) seq)) < 0 ||
-            json_object_set_new(o, "time", json_string(timestamp)) < 0 ||
-            json_object_set_new(o, "host", json_string(e->host)) < 0 ||
-            json_object_set(o, "type", type) < 0) {
-                json_decref(o);
-                return NULL;
-        }
-        return o;
-}
-
-/* The caller's fields after the envelope; envelope keys the caller set are ignored. */
-static json_t *event_enveloped(const struct emitter *e, uint64_t seq, const char *timestamp,
-                               json_t *event)
-{
-        _cleanup_json_ json_t *o = envelope_new(e, seq, timestamp, json_object_get(event, "type"));
-        const char *key;
-        json_t *value;
-        if (!o)
-                return NULL;
-        json_object_foreach(event, key, value)
-        {
-                if (!is_envelope_key(key) && json_object_set(o, key, value) < 0)
-                        return NULL;
-        }
-        return TAKE_PTR(o);
-}
-
-static json_t *event_truncated(const struct emitter *e, uint64_t seq, const char *timestamp,
-                               json_t *event, size_t original_bytes)
-{
-        _cleanup_json_ json_t *o = envelope_new(e, seq, timestamp, json_object_get(event, "type"));
-        if (!o || json_object_set_new(o, "truncated", json_true()) < 0 ||
-            json_object_set_new(o, "original_bytes", json_integer((json_int_t) original_bytes)) < 0)
-                return NULL;
-        return TAKE_PTR(o);
-}
-
-/* Serialises o into e->line_buf with its newline; the length, or 0 when it does not fit. */
-static size_t line_serialise(struct emitter *e, const json_t *o, size_t *ret_needed)
-{
-        size_t n = json_dumpb(o, e->line_buf, sizeof(e->line_buf), EMIT_JSON_FLAGS);
-        *ret_needed = n + 1;
-        if (n == 0 || n + 1 >= EVENT_LINE_MAX)
-                return 0;
-        e->line_buf[n] = '\n';
-        return n + 1;
+        return is_envelope_key_n(key, strlen(key));
 }
 
 /*
- * Builds the enveloped object for event and its line in e->line_buf, cut down to
- * the envelope and a "truncated" flag when the line would reach EVENT_LINE_MAX.
+ * The envelope, then the members of fields ("type" and an object's own) but the
+ * envelope keys: a caller's "seq" or "host" does not override ours.
  */
-static int event_render(struct emitter *e, uint64_t seq, json_t *event, json_t **ret_obj,
+static int event_write(const struct emitter *e, struct json_writer *w, uint64_t seq,
+                       const char *timestamp, const json_t *fields)
+{
+        json_t *o = (json_t *) fields; /* jansson's iterators do not take const */
+        int r;
+
+        json_writer_raw(w, "{\"schema\":", strlen("{\"schema\":"));
+        json_writer_integer(w, EVENT_SCHEMA_VERSION);
+        json_writer_raw(w, ",\"seq\":", strlen(",\"seq\":"));
+        json_writer_integer(w, (json_int_t) seq);
+        json_writer_raw(w, ",\"time\":\"", strlen(",\"time\":\""));
+        json_writer_raw(w, timestamp, strlen(timestamp));
+        json_writer_raw(w, "\",\"host\":", strlen("\",\"host\":"));
+        json_writer_raw(w, e->host_json, e->host_json_len);
+        json_writer_raw(w, ",\"type\":", strlen(",\"type\":"));
+        r = json_writer_value(w, json_object_get(o, "type"));
+        if (r < 0)
+                return r;
+        for (void *it = json_object_iter(o); it; it = json_object_iter_next(o, it)) {
+                const char *key = json_object_iter_key(it);
+                size_t key_len = json_object_iter_key_len(it);
+                if (is_envelope_key_n(key, key_len))
+                        continue;
+                json_writer_raw(w, ",", 1);
+                r = json_writer_member(w, key, key_len, json_object_iter_value(it));
+                if (r < 0)
+                        return r;
+        }
+        json_writer_raw(w, "}\n", 2);
+        return 0;
+}
+
+/* Writes the line into e->line_buf; *ret_len is what it needs, newline included, fitting or not. */
+static int line_write(struct emitter *e, uint64_t seq, const char *timestamp, const json_t *fields,
+                      size_t *ret_len)
+{
+        struct json_writer w;
+
+        json_writer_init(&w, e->line_buf, sizeof(e->line_buf));
+        int r = event_write(e, &w, seq, timestamp, fields);
+        if (r < 0)
+                return r;
+        *ret_len = w.len;
+        return 0;
+}
+
+static json_t *event_truncated(json_t *type, size_t original_bytes)
+{
+        return json_pack("{s:O, s:b, s:I}", "type", type, "truncated", 1, "original_bytes",
+                         (json_int_t) original_bytes);
+}
+
+/*
+ * Writes the line for event in e->line_buf, cut down to the envelope and a
+ * "truncated" flag when it would reach EVENT_LINE_MAX. *ret_fields is what
+ * the line shows: event, or the cut-down object.
+ */
+static int event_render(struct emitter *e, uint64_t seq, json_t *event, json_t **ret_fields,
                         size_t *ret_len)
 {
         char timestamp[RFC3339_NSEC_MAX];
-        size_t needed, len;
+        size_t len;
+        int r;
 
         if (!json_is_object(event) || !json_is_string(json_object_get(event, "type")))
                 return -EINVAL;
-        rfc3339_now(timestamp);
-        _cleanup_json_ json_t *o = event_enveloped(e, seq, timestamp, event);
-        if (!o)
-                return -ENOMEM;
-        len = line_serialise(e, o, &needed);
-        if (len == 0) {
-                json_decref(o);
-                o = event_truncated(e, seq, timestamp, event, needed);
-                if (!o)
-                        return -ENOMEM;
-                len = line_serialise(e, o, &needed);
-                if (len == 0)
-                        return -E2BIG; /* even the envelope does not fit: a huge "type" */
+        if (e->host_json_len == 0)
+                return -EILSEQ;
+        rfc3339_now(e, timestamp);
+        r = line_write(e, seq, timestamp, event, &len);
+        if (r < 0)
+                return r;
+        if (len < EVENT_LINE_MAX) {
+                *ret_fields = json_incref(event);
+                *ret_len = len;
+                return 0;
         }
-        *ret_obj = TAKE_PTR(o);
+        _cleanup_json_ json_t *truncated = event_truncated(json_object_get(event, "type"), len);
+        if (!truncated)
+                return -ENOMEM;
+        r = line_write(e, seq, timestamp, truncated, &len);
+        if (r < 0)
+                return r;
+        if (len >= EVENT_LINE_MAX)
+                return -E2BIG; /* even the envelope does not fit: a huge "type" */
+        *ret_fields = TAKE_PTR(truncated);
         *ret_len = len;
         return 0;
 }
@@ -303,8 +347,9 @@ static int journal_append_container(struct journal_buf *b, const json_t *o)
         return 0;
 }
 
-static int journal_entry_build(struct journal_buf *b, const json_t *o, const char *line,
-                               size_t line_len)
+/* The entry for the event whose fields o (envelope keys aside) and line are. */
+static int journal_entry_build(struct journal_buf *b, const json_t *o, uint64_t event_seq,
+                               const char *line, size_t line_len)
 {
         const char *type = json_string_value(json_object_get(o, "type"));
         char priority[16], seq[32];
@@ -314,8 +359,7 @@ static int journal_entry_build(struct journal_buf *b, const json_t *o, const cha
 
         journal_buf_reset(b);
         snprintf(priority, sizeof(priority), "%d", journal_priority(type));
-        snprintf(seq, sizeof(seq), "%" JSON_INTEGER_FORMAT,
-                 json_integer_value(json_object_get(o, "seq")));
+        snprintf(seq, sizeof(seq), "%" PRIu64, event_seq);
         if ((r = journal_buf_append_field(b, "MESSAGE", line, line_len - 1)) < 0 ||
             (r = journal_append_text(b, "PRIORITY", priority)) < 0 ||
             (r = journal_append_text(b, "SYSLOG_IDENTIFIER", "cgmem")) < 0 ||
@@ -331,13 +375,13 @@ static int journal_entry_build(struct journal_buf *b, const json_t *o, const cha
         return journal_append_container(b, o);
 }
 
-/* What sink s queues for the object o whose line is in e->line_buf. */
+/* What sink s queues for the event seq whose fields are o and whose line is in e->line_buf. */
 static struct line *line_for_sink(struct emitter *e, enum sink_kind kind, const json_t *o,
-                                  size_t len)
+                                  uint64_t seq, size_t len)
 {
         if (kind != SINK_JOURNAL)
                 return line_new(e->line_buf, len);
-        if (journal_entry_build(&e->journal_buf, o, e->line_buf, len) < 0)
+        if (journal_entry_build(&e->journal_buf, o, seq, e->line_buf, len) < 0)
                 return NULL;
         return line_new(e->journal_buf.data, e->journal_buf.len);
 }
@@ -393,7 +437,7 @@ static void sink_queue_loss_report(struct sink *s)
                            (json_int_t) l->first_seq, "last_seq", (json_int_t) l->last_seq);
         if (!report || event_render(e, l->last_seq, report, &o, &len) < 0)
                 return; /* out of memory: the loss stays pending and grows */
-        struct line *line = line_for_sink(e, s->kind, o, len);
+        struct line *line = line_for_sink(e, s->kind, o, l->last_seq, len);
         if (!line)
                 return;
         sink_push(s, line);
@@ -664,14 +708,18 @@ static int journal_sink_setup(struct emitter *e, const char *path)
         return sink_watch_writable(s);
 }
 
+/* The host name, and the JSON string every line carries (left empty when it is not UTF-8). */
 static int emitter_set_host(struct emitter *e, const char *hostname)
 {
-        if (hostname) {
+        struct json_writer w;
+
+        if (hostname)
                 snprintf(e->host, sizeof(e->host), "%s", hostname);
-                return 0;
-        }
-        if (gethostname(e->host, sizeof(e->host) - 1) < 0)
+        else if (gethostname(e->host, sizeof(e->host) - 1) < 0)
                 return -errno;
+        json_writer_init(&w, e->host_json, sizeof(e->host_json));
+        if (json_writer_string(&w, e->host, strlen(e->host)) >= 0 && w.len <= sizeof(e->host_json))
+                e->host_json_len = w.len;
         return 0;
 }
 
@@ -772,9 +820,9 @@ uint64_t emitter_emit(struct emitter *e, json_t *event)
         e->next_seq++;
         /* Both built before any sink runs: a "dropped" report reuses e->line_buf. */
         if (e->sinks[SINK_STDOUT].enabled || e->sinks[SINK_FILE].enabled)
-                stream = line_for_sink(e, SINK_STDOUT, o, len);
+                stream = line_for_sink(e, SINK_STDOUT, o, seq, len);
         if (e->sinks[SINK_JOURNAL].enabled)
-                journal = line_for_sink(e, SINK_JOURNAL, o, len);
+                journal = line_for_sink(e, SINK_JOURNAL, o, seq, len);
         sink_offer(&e->sinks[SINK_STDOUT], seq, stream);
         sink_offer(&e->sinks[SINK_FILE], seq, stream);
         sink_offer(&e->sinks[SINK_JOURNAL], seq, journal);

@@ -18,38 +18,28 @@ void event_add_identity(json_t *e, const struct watch *w, bool with_labels)
                 json_object_set_new(e, "kubernetes", k8s);
 }
 
-/* Every container event starts with the cgroup it is about, and who lives there. */
-static json_t *container_event_full(const char *type, const struct watch *w, bool with_labels)
+/* Every container event starts with the cgroup it is about and who lives there; steals members. */
+static json_t *container_event(const char *type, const struct watch *w, bool with_labels,
+                               const struct json_member *members, size_t n)
 {
         char path[PATH_MAX + 2];
-        json_t *e = json_pack("{s:s, s:s}", "type", type, "cgroup",
-                              watch_display_path(w, path, sizeof(path)));
+        json_t *e = JSON_OBJECT({"type", json_string(type)},
+                                {"cgroup", json_string(watch_display_path(w, path, sizeof(path)))});
 
         event_add_identity(e, w, with_labels);
-        return e;
-}
-
-static json_t *container_event(const char *type, const struct watch *w)
-{
-        return container_event_full(type, w, false);
-}
-
-/* Adds fields to event, or drops the event when memory ran out. */
-static json_t *with(json_t *event, json_t *fields)
-{
-        if (!event || !fields || json_object_update(event, fields) < 0) {
-                json_decref(event);
-                event = NULL;
-        }
-        json_decref(fields);
-        return event;
+        return json_object_add_members(e, members, n);
 }
 
 static json_t *limits_json(const struct memcg_sample *s)
 {
-        return json_pack("{s:o, s:o, s:o, s:o}", "max_bytes", json_u64(s->max_bytes), "high_bytes",
-                         json_u64(s->high_bytes), "low_bytes", json_u64(s->low_bytes), "min_bytes",
-                         json_u64(s->min_bytes));
+        return JSON_OBJECT(
+                {"max_bytes", json_u64(s->max_bytes)}, {"high_bytes", json_u64(s->high_bytes)},
+                {"low_bytes", json_u64(s->low_bytes)}, {"min_bytes", json_u64(s->min_bytes)});
+}
+
+static const char *psi_stall_name(const struct cgmem_config *c)
+{
+        return c->psi_stall == CONFIG_PSI_FULL ? "full" : "some";
 }
 
 json_t *event_started(const struct agent *a)
@@ -57,88 +47,99 @@ json_t *event_started(const struct agent *a)
         const struct cgmem_config *c = a->config;
         const struct agent_features *f = &a->features;
 
-        return json_pack("{s:s, s:s, s:b, s:{s:b, s:b, s:b, s:b}, s:{s:I, s:I, s:s, s:I, s:I}}",
-                         "type", "started", "version", CGMEM_VERSION, "dry_run", c->dry_run,
-                         "features", "psi", f->psi, "cgroup_kill", f->cgroup_kill, "memory_peak",
-                         f->memory_peak, "kmsg", f->kmsg, "config", "interval_usec",
-                         (json_int_t) c->interval_usec, "rescan_usec",
-                         (json_int_t) c->rescan_interval_usec, "psi_stall",
-                         c->psi_stall == CONFIG_PSI_FULL ? "full" : "some", "psi_threshold_usec",
-                         (json_int_t) c->psi_threshold_usec, "psi_window_usec",
-                         (json_int_t) c->psi_window_usec);
+        return JSON_OBJECT(
+                {"type", json_string("started")}, {"version", json_string(CGMEM_VERSION)},
+                {"dry_run", json_boolean(c->dry_run)},
+                {"features", JSON_OBJECT({"psi", json_boolean(f->psi)},
+                                         {"cgroup_kill", json_boolean(f->cgroup_kill)},
+                                         {"memory_peak", json_boolean(f->memory_peak)},
+                                         {"kmsg", json_boolean(f->kmsg)})},
+                {"config",
+                 JSON_OBJECT(
+                         {"interval_usec", json_integer((json_int_t) c->interval_usec)},
+                         {"rescan_usec", json_integer((json_int_t) c->rescan_interval_usec)},
+                         {"psi_stall", json_string(psi_stall_name(c))},
+                         {"psi_threshold_usec", json_integer((json_int_t) c->psi_threshold_usec)},
+                         {"psi_window_usec", json_integer((json_int_t) c->psi_window_usec)})});
 }
 
 json_t *event_stopping(const char *reason, uint64_t uptime_usec)
 {
-        return json_pack("{s:s, s:s, s:I}", "type", "stopping", "reason", reason, "uptime_usec",
-                         (json_int_t) uptime_usec);
+        return JSON_OBJECT({"type", json_string("stopping")}, {"reason", json_string(reason)},
+                           {"uptime_usec", json_integer((json_int_t) uptime_usec)});
 }
 
 json_t *event_container_seen(const struct watch *w)
 {
-        return with(container_event("container_seen", w),
-                    json_pack("{s:o, s:o}", "current_bytes", json_u64(w->sample.current_bytes),
-                              "limits", limits_json(&w->sample)));
+        return container_event("container_seen", w, false,
+                               JSON_MEMBERS({"current_bytes", json_u64(w->sample.current_bytes)},
+                                            {"limits", limits_json(&w->sample)}));
 }
 
 json_t *event_container_identity(const struct watch *w)
 {
-        return container_event_full("container_identity", w, true);
+        return container_event("container_identity", w, true, NULL, 0);
 }
 
 json_t *event_container_gone(const struct watch *w, uint64_t now_usec)
 {
-        return with(container_event("container_gone", w),
-                    json_pack("{s:I, s:o, s:o}", "lifetime_usec",
-                              (json_int_t) (now_usec - w->seen_usec), "last_current_bytes",
-                              json_u64(w->sample.current_bytes), "events",
-                              json_memcg_events(&w->sample.events)));
+        return container_event(
+                "container_gone", w, false,
+                JSON_MEMBERS(
+                        {"lifetime_usec", json_integer((json_int_t) (now_usec - w->seen_usec))},
+                        {"last_current_bytes", json_u64(w->sample.current_bytes)},
+                        {"events", json_memcg_events(&w->sample.events)}));
+}
+
+static json_t *trigger_json(const struct cgmem_config *c)
+{
+        return JSON_OBJECT({"stall", json_string(psi_stall_name(c))},
+                           {"threshold_usec", json_integer((json_int_t) c->psi_threshold_usec)},
+                           {"window_usec", json_integer((json_int_t) c->psi_window_usec)});
 }
 
 json_t *event_pressure(const struct agent *a, const struct watch *w, enum pressure_source source)
 {
-        const struct cgmem_config *c = a->config;
-        json_t *trigger = json_null();
+        bool triggered = source == PRESSURE_PSI_TRIGGER;
 
-        if (source == PRESSURE_PSI_TRIGGER)
-                trigger = json_pack("{s:s, s:I, s:I}", "stall",
-                                    c->psi_stall == CONFIG_PSI_FULL ? "full" : "some",
-                                    "threshold_usec", (json_int_t) c->psi_threshold_usec,
-                                    "window_usec", (json_int_t) c->psi_window_usec);
-        return with(container_event("pressure", w),
-                    json_pack("{s:s, s:o, s:o, s:o}", "source",
-                              source == PRESSURE_PSI_TRIGGER ? "psi_trigger" : "sample", "psi",
-                              json_psi(&w->sample.psi), "trigger", trigger, "current_bytes",
-                              json_u64(w->sample.current_bytes)));
+        return container_event(
+                "pressure", w, false,
+                JSON_MEMBERS({"source", json_string(triggered ? "psi_trigger" : "sample")},
+                             {"psi", json_psi(&w->sample.psi)},
+                             {"trigger", triggered ? trigger_json(a->config) : json_null()},
+                             {"current_bytes", json_u64(w->sample.current_bytes)}));
 }
 
 json_t *event_memory_event(const struct watch *w, const struct memcg_events *before)
 {
-        return with(container_event("memory_event", w),
-                    json_pack("{s:o, s:o, s:o}", "before", json_memcg_events(before), "after",
-                              json_memcg_events(&w->sample.events), "limits",
-                              limits_json(&w->sample)));
+        return container_event("memory_event", w, false,
+                               JSON_MEMBERS({"before", json_memcg_events(before)},
+                                            {"after", json_memcg_events(&w->sample.events)},
+                                            {"limits", limits_json(&w->sample)}));
 }
 
 static json_t *victim_json(const struct oom_victim *v)
 {
         if (!v)
                 return json_null();
-        return json_pack("{s:i, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o}", "pid", v->pid, "comm",
-                         v->comm, "task_memcg", v->task_memcg, "oom_memcg", v->oom_memcg,
-                         "memcg_oom", v->memcg, "total_vm_bytes", json_u64(v->total_vm_bytes),
-                         "anon_rss_bytes", json_u64(v->anon_rss_bytes), "file_rss_bytes",
-                         json_u64(v->file_rss_bytes), "shmem_rss_bytes",
-                         json_u64(v->shmem_rss_bytes));
+        return JSON_OBJECT({"pid", json_integer(v->pid)}, {"comm", json_string(v->comm)},
+                           {"task_memcg", json_string(v->task_memcg)},
+                           {"oom_memcg", json_string(v->oom_memcg)},
+                           {"memcg_oom", json_boolean(v->memcg)},
+                           {"total_vm_bytes", json_u64(v->total_vm_bytes)},
+                           {"anon_rss_bytes", json_u64(v->anon_rss_bytes)},
+                           {"file_rss_bytes", json_u64(v->file_rss_bytes)},
+                           {"shmem_rss_bytes", json_u64(v->shmem_rss_bytes)});
 }
 
 json_t *event_oom_kill(const char *cgroup, uint64_t before, uint64_t after,
                        const struct memcg_events *events, const struct oom_victim *victim)
 {
-        return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "type", "oom_kill", "cgroup", cgroup,
-                         "oom_kill_before", json_u64(before), "oom_kill_after", json_u64(after),
-                         "events", events ? json_memcg_events(events) : json_null(), "victim",
-                         victim_json(victim));
+        return JSON_OBJECT({"type", json_string("oom_kill")}, {"cgroup", json_string(cgroup)},
+                           {"oom_kill_before", json_u64(before)},
+                           {"oom_kill_after", json_u64(after)},
+                           {"events", events ? json_memcg_events(events) : json_null()},
+                           {"victim", victim_json(victim)});
 }
 
 json_t *event_kernel_memory(const struct agent *a, const struct watch *w,
@@ -148,12 +149,16 @@ json_t *event_kernel_memory(const struct agent *a, const struct watch *w,
         double sock_pct =
                 s->current_bytes ? 100.0 * (double) s->stat.sock / (double) s->current_bytes : 0.0;
 
-        return with(container_event("kernel_memory", w),
-                    json_pack("{s:s, s:o, s:o, s:f, s:f, s:f, s:b, s:o}", "reason",
-                              reason == KERNEL_MEMORY_PERIODIC ? "periodic" : "threshold_crossed",
-                              "current_bytes", json_u64(s->current_bytes), "kernel_bytes",
-                              json_u64(memcg_kernel_bytes(s)), "share_pct",
-                              memcg_kernel_share_pct(s), "sock_share_pct", sock_pct,
-                              "threshold_pct", a->config->kernel_memory_threshold_pct, "above",
-                              w->kernel_share_above, "breakdown", json_kernel_breakdown(s)));
+        return container_event(
+                "kernel_memory", w, false,
+                JSON_MEMBERS({"reason",
+                              json_string(reason == KERNEL_MEMORY_PERIODIC ? "periodic"
+                                                                           : "threshold_crossed")},
+                             {"current_bytes", json_u64(s->current_bytes)},
+                             {"kernel_bytes", json_u64(memcg_kernel_bytes(s))},
+                             {"share_pct", json_real(memcg_kernel_share_pct(s))},
+                             {"sock_share_pct", json_real(sock_pct)},
+                             {"threshold_pct", json_real(a->config->kernel_memory_threshold_pct)},
+                             {"above", json_boolean(w->kernel_share_above)},
+                             {"breakdown", json_kernel_breakdown(s)}));
 }

@@ -285,6 +285,70 @@ static void test_envelope(void **state)
         pipe_emitter_done(e, loop, p);
 }
 
+/* What the line was when jansson serialised the enveloped object: the envelope, then ev's members.
+ */
+static size_t line_as_jansson(json_t *ev, uint64_t seq, const char *time, const char *host,
+                              char *buf, size_t size)
+{
+        json_t *o = json_pack("{s:i, s:I, s:s, s:s, s:O}", "schema", EVENT_SCHEMA_VERSION, "seq",
+                              (json_int_t) seq, "time", time, "host", host, "type",
+                              json_object_get(ev, "type"));
+        const char *key;
+        json_t *v;
+        json_object_foreach(ev, key, v)
+        {
+                if (!json_object_get(o, key))
+                        json_object_set(o, key, v);
+        }
+        size_t n = json_dumpb(o, buf, size, JSON_COMPACT | JSON_REAL_PRECISION(6));
+        assert_true(n > 0 && n + 1 < size);
+        buf[n] = '\n';
+        json_decref(o);
+        return n + 1;
+}
+
+/* Byte for byte the line jansson's json_dumpb made, escapes, reals and a host to escape included.
+ */
+static void test_line_as_jansson(void **state)
+{
+        (void) state;
+        static const char host[] = "h\"o/st\\\xc3\xa9";
+        sd_event *loop = NULL;
+        struct emitter *e = NULL;
+        int p[2];
+        make_pipe(p);
+        assert_int_equal(sd_event_new(&loop), 0);
+        struct emitter_options o = {.stdout_fd = p[1], .queue_max = 4, .hostname = host};
+        assert_int_equal(emitter_new(loop, &o, &e), 0);
+
+        for (int i = 0; i < 300; i++) {
+                json_t *ev = json_pack(
+                        "{s:s, s:s, s:I, s:f, s:f, s:b, s:n, s:{s:[i, f, s]}, s:s, s:i, s:o}",
+                        "type", i % 2 ? "kernel_memory" : "k\"ind\u00e9", "cgroup",
+                        "/a\"b\\c\n\t\x01\x7f\xe2\x82\xac/d", "memory_bytes",
+                        (json_int_t) i * 1234567891011, "share_pct", i * 100.0 / 7.0, "tiny",
+                        (i - 150) * 1.5e-7, "above", i & 1, "none", "nested", "list", -i, i / 3.0,
+                        "x\ty", "host", "evil", "seq", 99, "empty",
+                        i % 3 ? json_object() : json_array());
+                json_incref(ev);
+                uint64_t seq = emitter_emit(e, ev);
+                assert_int_equal(seq, i + 1);
+                struct bytes b = {0};
+                json_t **objs;
+                read_available(p[0], &b);
+                assert_int_equal(parse_lines(&b, &objs), 1);
+                char want[4096];
+                const char *time = json_string_value(json_object_get(objs[0], "time"));
+                size_t n = line_as_jansson(ev, seq, time, host, want, sizeof(want));
+                assert_int_equal(b.len, n);
+                assert_memory_equal(b.data, want, n);
+                free_objs(objs, 1);
+                free(b.data);
+                json_decref(ev);
+        }
+        pipe_emitter_done(e, loop, p);
+}
+
 static void test_hostname_default(void **state)
 {
         (void) state;
@@ -1081,6 +1145,7 @@ int main(void)
         signal(SIGPIPE, SIG_IGN);
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_envelope),
+                cmocka_unit_test(test_line_as_jansson),
                 cmocka_unit_test(test_hostname_default),
                 cmocka_unit_test(test_truncation),
                 cmocka_unit_test(test_pipe_backlog_and_dropped),
