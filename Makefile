@@ -115,8 +115,10 @@ unit-asan:
 
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 10
-# The fuzzed parsers: cgroupfs/, cri/, and the supervisor's kernel-log parser and names messages.
-FUZZ_LIB_SRCS = $(LIB_SRCS) $(PROTO_GEN_SRCS) supervisor/kmsg.c supervisor/names-wire.c
+# The fuzzed code: cgroupfs/, cri/, and the supervisor's kernel-log parser, names messages
+# and event writer.
+FUZZ_LIB_SRCS = $(LIB_SRCS) $(PROTO_GEN_SRCS) supervisor/kmsg.c supervisor/names-wire.c \
+	supervisor/json-writer.c
 $(BUILD)/fuzz/tests/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -std=gnu17 -D_GNU_SOURCE -I. -I$(BUILD)/gen -g -O1 \
