@@ -19,12 +19,12 @@ static json_t *labels_json(const struct container_meta *m)
 json_t *names_container_json(const struct container_identity *id, const struct container_meta *m,
                              bool with_labels)
 {
-        json_t *c = json_pack("{s:o, s:o, s:o, s:o, s:o}", "runtime",
-                              json_string_or_null(container_runtime_to_string(id->runtime)), "id",
-                              json_string_or_null(id->id), "name",
-                              json_string_or_null(m ? m->name : NULL), "image",
-                              json_string_or_null(m ? m->image : NULL), "unit",
-                              json_string_or_null(id->unit));
+        json_t *c = JSON_OBJECT(
+                {"runtime", json_string_or_null(container_runtime_to_string(id->runtime))},
+                {"id", json_string_or_null(id->id)},
+                {"name", json_string_or_null(m ? m->name : NULL)},
+                {"image", json_string_or_null(m ? m->image : NULL)},
+                {"unit", json_string_or_null(id->unit)});
 
         if (c && m && m->sandbox)
                 json_object_set_new(c, "sandbox", json_true());
@@ -40,10 +40,11 @@ json_t *names_kubernetes_json(const struct container_identity *id, const struct 
 
         if (!uid[0] && !(m && (m->pod_name || m->pod_namespace)))
                 return NULL;
-        return json_pack("{s:o, s:{s:o, s:o, s:o}, s:{s:o}}", "namespace",
-                         json_string_or_null(m ? m->pod_namespace : NULL), "pod", "name",
-                         json_string_or_null(m ? m->pod_name : NULL), "uid",
-                         json_string_or_null(uid), "qos",
-                         json_string_or_null(pod_qos_to_string(id->qos)), "container", "name",
-                         json_string_or_null(m ? m->k8s_container_name : NULL));
+        return JSON_OBJECT(
+                {"namespace", json_string_or_null(m ? m->pod_namespace : NULL)},
+                {"pod", JSON_OBJECT({"name", json_string_or_null(m ? m->pod_name : NULL)},
+                                    {"uid", json_string_or_null(uid)},
+                                    {"qos", json_string_or_null(pod_qos_to_string(id->qos))})},
+                {"container",
+                 JSON_OBJECT({"name", json_string_or_null(m ? m->k8s_container_name : NULL)})});
 }
