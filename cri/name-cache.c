@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cgroupfs/hashmap.h"
+#include "cgroupfs/list.h"
 
 struct name_entry {
         struct name_entry *prev, *next; /* oldest first, by last answer */
@@ -41,25 +42,12 @@ int name_cache_new(const struct name_cache_params *p, struct name_cache **ret)
 
 static void unlink_entry(struct name_cache *c, struct name_entry *e)
 {
-        if (e->prev)
-                e->prev->next = e->next;
-        else
-                c->head = e->next;
-        if (e->next)
-                e->next->prev = e->prev;
-        else
-                c->tail = e->prev;
-        e->prev = e->next = NULL;
+        LIST_REMOVE_TAIL(c->head, c->tail, e);
 }
 
 static void append_entry(struct name_cache *c, struct name_entry *e)
 {
-        e->prev = c->tail;
-        if (c->tail)
-                c->tail->next = e;
-        else
-                c->head = e;
-        c->tail = e;
+        LIST_APPEND(c->head, c->tail, e);
 }
 
 static void entry_free(struct name_cache *c, struct name_entry *e)

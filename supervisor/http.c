@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <sys/epoll.h>
 
+#include "cgroupfs/list.h"
 #include "cgroupfs/macro.h"
 #include "cri/grpc.h"
 #include "timeutil.h"
@@ -46,12 +47,7 @@ static void request_free(struct http_request *r)
 {
         struct http_client *c = r->client;
 
-        if (r->prev)
-                r->prev->next = r->next;
-        else
-                c->head = r->next;
-        if (r->next)
-                r->next->prev = r->prev;
+        LIST_REMOVE(c->head, r);
         curl_multi_remove_handle(c->multi, r->easy);
         curl_easy_cleanup(r->easy);
         curl_slist_free_all(r->headers);
@@ -369,10 +365,7 @@ static int request_start(struct http_client *c, struct http_request *r, struct h
                 request_discard(r);
                 return -ENOMEM;
         }
-        r->next = c->head;
-        if (c->head)
-                c->head->prev = r;
-        c->head = r;
+        LIST_PREPEND(c->head, r);
         c->active++;
         if (ret)
                 *ret = r;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cgroupfs/hashmap.h"
+#include "cgroupfs/list.h"
 #include "log.h"
 #include "names-wire.h"
 #include "timeutil.h"
@@ -563,12 +564,7 @@ int names_reconfigure(struct names *n, const struct names_config *cfg)
 static void known_free(struct names *n, struct known *k)
 {
         hashmap_remove_string(n->tracked, k->id);
-        if (k->prev)
-                k->prev->next = k->next;
-        else
-                n->tracked_head = k->next;
-        if (k->next)
-                k->next->prev = k->prev;
+        LIST_REMOVE(n->tracked_head, k);
         container_meta_done(&k->meta);
         free(k->said);
         free(k);
@@ -617,10 +613,7 @@ void names_track(struct names *n, const struct container_identity *id)
                 free(k);
                 return;
         }
-        k->next = n->tracked_head;
-        if (k->next)
-                k->next->prev = k;
-        n->tracked_head = k;
+        LIST_PREPEND(n->tracked_head, k);
         send_track(n, k);
 }
 

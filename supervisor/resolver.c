@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cgroupfs/hashmap.h"
+#include "cgroupfs/list.h"
 #include "log.h"
 #include "resolver-internal.h"
 #include "timeutil.h"
@@ -226,10 +227,7 @@ struct lookup *lookup_new(struct runtime_api *rt, const char *id)
                 return NULL;
         l->rt = rt;
         snprintf(l->id, sizeof(l->id), "%s", id);
-        l->next = n->lookups;
-        if (l->next)
-                l->next->prev = l;
-        n->lookups = l;
+        LIST_PREPEND(n->lookups, l);
         return l;
 }
 
@@ -237,12 +235,7 @@ static void lookup_free(struct lookup *l)
 {
         struct resolver *n = l->rt->resolver;
 
-        if (l->prev)
-                l->prev->next = l->next;
-        else
-                n->lookups = l->next;
-        if (l->next)
-                l->next->prev = l->prev;
+        LIST_REMOVE(n->lookups, l);
         container_meta_done(&l->meta);
         free(l);
 }
@@ -326,10 +319,7 @@ void resolver_track(struct resolver *n, const struct container_identity *id)
                         free(t);
                         return;
                 }
-                t->next = n->tracked_head;
-                if (t->next)
-                        t->next->prev = t;
-                n->tracked_head = t;
+                LIST_PREPEND(n->tracked_head, t);
         }
         if (name_cache_get(n->cache, id->id, now_usec(), NULL) == NAME_MISSING)
                 ask(n, rt, id->id);
@@ -338,12 +328,7 @@ void resolver_track(struct resolver *n, const struct container_identity *id)
 static void tracked_free(struct resolver *n, struct tracked *t)
 {
         hashmap_remove_string(n->tracked, t->id);
-        if (t->prev)
-                t->prev->next = t->next;
-        else
-                n->tracked_head = t->next;
-        if (t->next)
-                t->next->prev = t->prev;
+        LIST_REMOVE(n->tracked_head, t);
         free(t);
 }
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cgroupfs/hashmap.h"
+#include "cgroupfs/list.h"
 
 int watch_table_init(struct watch_table *t)
 {
@@ -53,12 +54,7 @@ struct watch *watch_table_add(struct watch_table *t, const char *path, int dirfd
         w->psi_fd = -1;
         memcg_reader_init(&w->reader);
         memcg_reader_share_buf(&w->reader, &t->buf);
-        w->prev = t->tail;
-        if (t->tail)
-                t->tail->next = w;
-        else
-                t->head = w;
-        t->tail = w;
+        LIST_APPEND(t->head, t->tail, w);
         return w;
 }
 
@@ -69,14 +65,7 @@ void watch_table_remove(struct watch_table *t, struct watch *w)
         hashmap_remove_string(t->by_path, w->path);
         if (w->identity.id[0] && hashmap_get_string(t->by_id, w->identity.id) == w)
                 hashmap_remove_string(t->by_id, w->identity.id);
-        if (w->prev)
-                w->prev->next = w->next;
-        else
-                t->head = w->next;
-        if (w->next)
-                w->next->prev = w->prev;
-        else
-                t->tail = w->prev;
+        LIST_REMOVE_TAIL(t->head, t->tail, w);
         if (w->is_container)
                 t->n_containers--;
         if (w->psi_source) {
