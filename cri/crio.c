@@ -25,36 +25,13 @@
 #include <string.h>
 
 #include "cgroupfs/macro.h"
+#include "json-member.h"
 
 /* Why these flags: docker.c, DOCKER_JSON_FLAGS. */
 #define CRIO_JSON_FLAGS (JSON_DECODE_INT_AS_REAL | JSON_REJECT_DUPLICATES)
 
 #define ANNOTATION_CONTAINER_TYPE         "io.kubernetes.cri-o.ContainerType"
 #define ANNOTATION_CONTAINER_TYPE_SANDBOX "sandbox"
-
-/* 0 and *ret NULL when missing or null, 0 and the string, -EBADMSG for another type. */
-static int member_string(const json_t *object, const char *key, const char **ret)
-{
-        json_t *v = json_object_get(object, key);
-
-        if (!v || json_is_null(v)) {
-                *ret = NULL;
-                return 0;
-        }
-        if (!json_is_string(v))
-                return -EBADMSG;
-        *ret = json_string_value(v);
-        return 0;
-}
-
-/* A copy of s into *field; NULL and "" say nothing and leave it NULL. */
-static int set_string(char **field, const char *s)
-{
-        if (!s || !*s)
-                return 0;
-        *field = strdup(s);
-        return *field ? 0 : -ENOMEM;
-}
 
 /* Whether map (an object of strings, or missing/null) says this is an infra container. */
 static int map_says_sandbox(const json_t *root, const char *key, bool *ret)
@@ -67,7 +44,7 @@ static int map_says_sandbox(const json_t *root, const char *key, bool *ret)
                 return 0;
         if (!json_is_object(map))
                 return -EBADMSG;
-        if (member_string(map, ANNOTATION_CONTAINER_TYPE, &type) < 0)
+        if (json_member_string(map, ANNOTATION_CONTAINER_TYPE, &type) < 0)
                 return -EBADMSG;
         *ret = type && strcmp(type, ANNOTATION_CONTAINER_TYPE_SANDBOX) == 0;
         return 0;
@@ -89,9 +66,10 @@ int crio_parse_container_info(const char *id, const char *json, size_t len,
         if (!json_is_object(root))
                 return -EBADMSG;
 
-        if (member_string(root, "name", &name) < 0 || member_string(root, "image", &image) < 0 ||
-            member_string(root, "image_ref", &image_ref) < 0 ||
-            member_string(root, "sandbox", &sandbox) < 0)
+        if (json_member_string(root, "name", &name) < 0 ||
+            json_member_string(root, "image", &image) < 0 ||
+            json_member_string(root, "image_ref", &image_ref) < 0 ||
+            json_member_string(root, "sandbox", &sandbox) < 0)
                 return -EBADMSG;
         if (map_says_sandbox(root, "crio_annotations", &in_crio) < 0 ||
             map_says_sandbox(root, "annotations", &in_cri) < 0)
@@ -100,9 +78,9 @@ int crio_parse_container_info(const char *id, const char *json, size_t len,
         m.id = strdup(id);
         if (!m.id)
                 return -ENOMEM;
-        if ((r = set_string(&m.name, name)) < 0 ||
-            (r = set_string(&m.image, image && *image ? image : image_ref)) < 0 ||
-            (r = set_string(&m.pod_sandbox_id, sandbox)) < 0)
+        if ((r = json_member_set_string(&m.name, name)) < 0 ||
+            (r = json_member_set_string(&m.image, image && *image ? image : image_ref)) < 0 ||
+            (r = json_member_set_string(&m.pod_sandbox_id, sandbox)) < 0)
                 return r;
         m.sandbox = in_crio || in_cri || (sandbox && strcmp(sandbox, id) == 0);
         if ((r = container_meta_add_labels_json(&m, json_object_get(root, "labels"))) < 0 ||

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cgroupfs/macro.h"
+#include "json-member.h"
 
 /*
  * JSON_DECODE_INT_AS_REAL: jansson refuses integers beyond int64 and the bodies
@@ -37,50 +38,6 @@ static json_t *json_parse(const char *buf, size_t len)
  * The string member key of object: 0 and *ret NULL when it is missing or null,
  * 0 and *ret the string, -EBADMSG for another type.
  */
-static int member_string(const json_t *object, const char *key, const char **ret)
-{
-        json_t *v = json_object_get(object, key);
-
-        if (!v || json_is_null(v)) {
-                *ret = NULL;
-                return 0;
-        }
-        if (!json_is_string(v))
-                return -EBADMSG;
-        *ret = json_string_value(v);
-        return 0;
-}
-
-/* The object member key of object, NULL when missing or null; -EBADMSG for another type. */
-static int member_object(const json_t *object, const char *key, json_t **ret)
-{
-        json_t *v = json_object_get(object, key);
-
-        if (!v || json_is_null(v)) {
-                *ret = NULL;
-                return 0;
-        }
-        if (!json_is_object(v))
-                return -EBADMSG;
-        *ret = v;
-        return 0;
-}
-
-/* *field = a copy of s, or NULL for NULL or "" (an empty string says nothing). */
-static int set_string(char **field, const char *s)
-{
-        char *c;
-
-        if (!s || !*s)
-                return 0;
-        c = strdup(s);
-        if (!c)
-                return -ENOMEM;
-        free(*field);
-        *field = c;
-        return 0;
-}
-
 struct api_version {
         unsigned major;
         unsigned minor;
@@ -147,11 +104,11 @@ int docker_negotiate_version(const char *version_json, size_t len, char ret[stat
         root = json_parse(version_json, len);
         if (!json_is_object(root))
                 return -EBADMSG;
-        if (member_string(root, "ApiVersion", &server_s) < 0 || !server_s ||
+        if (json_member_string(root, "ApiVersion", &server_s) < 0 || !server_s ||
             !version_parse(server_s, &server))
                 return -EBADMSG;
         /* Old daemons (Docker 1.11) have no MinAPIVersion: they accept anything older. */
-        if (member_string(root, "MinAPIVersion", &server_min_s) < 0)
+        if (json_member_string(root, "MinAPIVersion", &server_min_s) < 0)
                 return -EBADMSG;
 
         chosen = version_cmp(server, ours_max) < 0 ? server : ours_max;
@@ -209,8 +166,8 @@ static int kubernetes_from_docker_labels(struct container_meta *m)
         if (r < 0)
                 return r;
         /* A sandbox is its own pod's sandbox; a container names its sandbox in a label. */
-        r = set_string(&m->pod_sandbox_id,
-                       m->sandbox ? m->id : container_meta_label(m, LABEL_SANDBOX_ID));
+        r = json_member_set_string(&m->pod_sandbox_id,
+                                   m->sandbox ? m->id : container_meta_label(m, LABEL_SANDBOX_ID));
         if (r < 0)
                 return r;
         return annotations_from_labels(m);
@@ -230,13 +187,14 @@ int docker_parse_inspect(const char *json, size_t len, struct container_meta *re
         if (!json_is_object(root))
                 return -EBADMSG;
 
-        if (member_string(root, "Id", &id) < 0 || !container_id_valid(id))
+        if (json_member_string(root, "Id", &id) < 0 || !container_id_valid(id))
                 return -EBADMSG;
-        if (member_string(root, "Name", &name) < 0 || member_string(root, "Image", &image_id) < 0 ||
-            member_object(root, "Config", &config) < 0)
+        if (json_member_string(root, "Name", &name) < 0 ||
+            json_member_string(root, "Image", &image_id) < 0 ||
+            json_member_object(root, "Config", &config) < 0)
                 return -EBADMSG;
-        if (config && (member_string(config, "Image", &image) < 0 ||
-                       member_object(config, "Labels", &labels) < 0))
+        if (config && (json_member_string(config, "Image", &image) < 0 ||
+                       json_member_object(config, "Labels", &labels) < 0))
                 return -EBADMSG;
 
         m.id = strdup(id);
@@ -245,9 +203,9 @@ int docker_parse_inspect(const char *json, size_t len, struct container_meta *re
         /* Docker names start with '/' (a legacy of links: /web, /app/db). */
         if (name && name[0] == '/')
                 name++;
-        if ((r = set_string(&m.name, name)) < 0)
+        if ((r = json_member_set_string(&m.name, name)) < 0)
                 return r;
-        if ((r = set_string(&m.image, image && *image ? image : image_id)) < 0)
+        if ((r = json_member_set_string(&m.image, image && *image ? image : image_id)) < 0)
                 return r;
         if ((r = container_meta_add_labels_json(&m, labels)) < 0)
                 return r;
@@ -291,23 +249,23 @@ int docker_parse_event(const char *line, size_t len, struct docker_event *ret)
         if (!json_is_object(root))
                 return -EBADMSG;
 
-        if (member_string(root, "Type", &type) < 0 || !type)
+        if (json_member_string(root, "Type", &type) < 0 || !type)
                 return -EBADMSG;
         if (strcmp(type, "container") != 0)
                 return -ENOMSG;
 
         /* "status" and "id" are the pre-1.22 fields Docker long kept beside Action
          * and Actor for container events; either pair will do. */
-        if (member_string(root, "Action", &action) < 0)
+        if (json_member_string(root, "Action", &action) < 0)
                 return -EBADMSG;
-        if (!action && member_string(root, "status", &action) < 0)
+        if (!action && json_member_string(root, "status", &action) < 0)
                 return -EBADMSG;
         if (!action || !*action)
                 return -EBADMSG;
-        if (member_object(root, "Actor", &actor) < 0 ||
-            (actor && member_string(actor, "ID", &id) < 0))
+        if (json_member_object(root, "Actor", &actor) < 0 ||
+            (actor && json_member_string(actor, "ID", &id) < 0))
                 return -EBADMSG;
-        if ((!id || !*id) && member_string(root, "id", &id) < 0)
+        if ((!id || !*id) && json_member_string(root, "id", &id) < 0)
                 return -EBADMSG;
         if (!container_id_valid(id))
                 return -EBADMSG;
