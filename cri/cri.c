@@ -18,22 +18,24 @@
 
 typedef Runtime__V1__StringMapEntry MapEntry;
 
-static void list_containers_response_freep(Runtime__V1__ListContainersResponse **p)
+static void message_freep(ProtobufCMessage **p)
 {
         if (*p)
-                runtime__v1__list_containers_response__free_unpacked(*p, NULL);
+                protobuf_c_message_free_unpacked(*p, NULL);
 }
 
-static void list_pod_sandbox_response_freep(Runtime__V1__ListPodSandboxResponse **p)
+/* The one message of a gRPC answer, unpacked as d says: -EBADMSG when it is not one. */
+static int unpack_answer(const uint8_t *body, size_t len, const ProtobufCMessageDescriptor *d,
+                         ProtobufCMessage **ret)
 {
-        if (*p)
-                runtime__v1__list_pod_sandbox_response__free_unpacked(*p, NULL);
-}
+        const uint8_t *msg;
+        size_t msg_len;
+        int r = grpc_unframe(body, len, &msg, &msg_len);
 
-static void container_status_response_freep(Runtime__V1__ContainerStatusResponse **p)
-{
-        if (*p)
-                runtime__v1__container_status_response__free_unpacked(*p, NULL);
+        if (r < 0)
+                return r;
+        *ret = protobuf_c_message_unpack(d, NULL, msg_len, msg);
+        return *ret ? 0 : -EBADMSG;
 }
 
 static const char *str_or_empty(const char *s)
@@ -313,16 +315,12 @@ int cri_list_containers_parse(const uint8_t *body, size_t len, struct container_
         if (!ret || !ret_n)
                 return -EINVAL;
 
-        const uint8_t *msg;
-        size_t msg_len;
-        int r = grpc_unframe(body, len, &msg, &msg_len);
+        _cleanup_(message_freep) ProtobufCMessage *answer = NULL;
+        int r = unpack_answer(body, len, &runtime__v1__list_containers_response__descriptor,
+                              &answer);
         if (r < 0)
                 return r;
-
-        _cleanup_(list_containers_response_freep) Runtime__V1__ListContainersResponse *resp =
-                runtime__v1__list_containers_response__unpack(NULL, msg_len, msg);
-        if (!resp)
-                return -EBADMSG;
+        const Runtime__V1__ListContainersResponse *resp = (const void *) answer;
 
         void *v;
         r = convert_items((void *const *) resp->containers, resp->n_containers,
@@ -401,16 +399,12 @@ int cri_list_pod_sandbox_parse(const uint8_t *body, size_t len, struct cri_pod *
         if (!ret || !ret_n)
                 return -EINVAL;
 
-        const uint8_t *msg;
-        size_t msg_len;
-        int r = grpc_unframe(body, len, &msg, &msg_len);
+        _cleanup_(message_freep) ProtobufCMessage *answer = NULL;
+        int r = unpack_answer(body, len, &runtime__v1__list_pod_sandbox_response__descriptor,
+                              &answer);
         if (r < 0)
                 return r;
-
-        _cleanup_(list_pod_sandbox_response_freep) Runtime__V1__ListPodSandboxResponse *resp =
-                runtime__v1__list_pod_sandbox_response__unpack(NULL, msg_len, msg);
-        if (!resp)
-                return -EBADMSG;
+        const Runtime__V1__ListPodSandboxResponse *resp = (const void *) answer;
 
         void *v;
         r = convert_items((void *const *) resp->items, resp->n_items,
@@ -446,16 +440,12 @@ int cri_container_status_parse(const uint8_t *body, size_t len, char **ret_image
         if (!ret_image)
                 return -EINVAL;
 
-        const uint8_t *msg;
-        size_t msg_len;
-        int r = grpc_unframe(body, len, &msg, &msg_len);
+        _cleanup_(message_freep) ProtobufCMessage *answer = NULL;
+        int r = unpack_answer(body, len, &runtime__v1__container_status_response__descriptor,
+                              &answer);
         if (r < 0)
                 return r;
-
-        _cleanup_(container_status_response_freep) Runtime__V1__ContainerStatusResponse *resp =
-                runtime__v1__container_status_response__unpack(NULL, msg_len, msg);
-        if (!resp)
-                return -EBADMSG;
+        const Runtime__V1__ContainerStatusResponse *resp = (const void *) answer;
         if (!resp->status)
                 return -ENOENT;
 
