@@ -283,6 +283,16 @@ uint64_t memcg_kernel_bytes(const struct memcg_sample *s)
         return st->kernel_stack + st->pagetables + st->percpu + st->slab + st->vmalloc;
 }
 
+uint64_t memcg_unreclaimable_bytes(const struct memcg_sample *s)
+{
+        const struct memcg_stat *st = &s->stat;
+        uint64_t kernel = memcg_kernel_bytes(s);
+
+        /* Reclaimable slab (dentries, inodes) goes under pressure; the rest of it does not. */
+        kernel -= st->slab_reclaimable < kernel ? st->slab_reclaimable : kernel;
+        return st->anon + st->shmem + kernel;
+}
+
 static double pct(uint64_t part, uint64_t whole)
 {
         return whole ? 100.0 * (double) part / (double) whole : 0.0;

@@ -143,6 +143,14 @@ int memcg_sample_read_once(int dirfd, struct memcg_sample *ret, const char **ret
 /* What cannot be reclaimed without swap-out: current − inactive_file, as kubelet computes it. */
 uint64_t memcg_working_set_bytes(const struct memcg_sample *s);
 
+/*
+ * What the kernel cannot reclaim without swap: anon, shmem (tmpfs, shared anonymous
+ * mappings) and kernel memory but reclaimable slab. Page cache is not in it, active
+ * or not: the kernel drops it before it OOM-kills (Documentation/admin-guide/
+ * cgroup-v2.rst, memory.max).
+ */
+uint64_t memcg_unreclaimable_bytes(const struct memcg_sample *s);
+
 /* Kernel memory: memory.stat "kernel" where the kernel has it, else the sum of its parts. */
 uint64_t memcg_kernel_bytes(const struct memcg_sample *s);
 
