@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <systemd/sd-event.h>
 
+#include "cgroupfs/meminfo.h"
 #include "classify.h"
 #include "config.h"
 #include "cri/container-meta.h"
@@ -55,7 +56,15 @@ struct agent {
         sd_event_source *rescan_timer;
 
         struct policy_config policy;
+        unsigned hot_files;     /* HOT_FILES, and memory.swap.current where the node has swap */
+        bool xattr_warned;      /* said once that the band's xattrs cannot be kept */
         char self_cgroup[4096]; /* the agent's own cgroup, never killed */
+        struct {
+                int fd; /* /proc/meminfo, -1 if it could not be opened */
+                struct read_buf buf;
+                struct meminfo info;
+                bool valid;
+        } node_memory;
         struct {
                 uint64_t pressure_since_usec; /* 0: not under pressure */
                 uint64_t hold_until_usec;     /* after a kill, pressure lags */
@@ -90,6 +99,9 @@ void sampling_events_changed(struct agent *a, struct watch *w, uint64_t now_usec
 
 /* A container's memory limits were written: re-read them. */
 void sampling_limits_changed(struct agent *a, struct watch *w);
+
+/* Re-reads /proc/meminfo into a->node_memory, and what the node's swap means for sampling. */
+void node_memory_update(struct agent *a);
 
 /* Arms or disarms the PSI trigger of w by policy. */
 void psi_update_trigger(struct agent *a, struct watch *w);

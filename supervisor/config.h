@@ -40,19 +40,16 @@ struct cgmem_config {
         double kernel_memory_threshold_pct;   /* kernel_memory_threshold = 20 : % of current */
 
         /* [enforce]: see supervisor/policy.h for what each threshold does */
-        int enforce;                   /* enabled = yes : the global switch for every action */
-        int enforce_kill;              /* kill = yes : no: throttle and release only */
-        char **protect_globs;          /* protect = GLOB... : never killed, see cgmem.conf */
-        double guard_fraction;         /* guard_fraction = 0.04 : memory.high this far below max */
-        unsigned runaway_mib_per_sec;  /* runaway_rate = 16 : MiB/s at the guard band */
-        double leak_floor_fraction;    /* leak_floor = 0.8 */
-        uint64_t leak_horizon_usec;    /* leak_horizon = 5min */
-        uint64_t leak_kill_after_usec; /* leak_kill_after = 15s */
-        uint64_t release_after_usec;   /* release_after = 10s */
-        uint64_t stuck_after_usec;     /* stuck_after = 10s */
-        double stuck_psi_full_pct;     /* stuck_psi_full = 10 */
-        int stuck_kill;         /* stuck_kill = yes : no: release and let the kernel decide */
-        uint64_t cooldown_usec; /* cooldown = 10s */
+        int enforce;                  /* enabled = yes : the global switch for every action */
+        int enforce_kill;             /* kill = yes : no: guard and release only */
+        char **protect_globs;         /* protect = GLOB... : never killed, see cgmem.conf */
+        double guard_fraction;        /* guard_fraction = 0.04 : memory.high this far below max */
+        double limit_margin_fraction; /* limit_margin = 0.004 : this close to max: at the limit */
+        uint64_t settle_usec;         /* settle = 100ms : a new limit is its owner's this long */
+        int release_page_cache;       /* release_page_cache = yes : no band for page cache only */
+        uint64_t stuck_after_usec;    /* stuck_after = 2s */
+        double stuck_psi_full_pct;    /* stuck_psi_full = 40 : over stuck_after */
+        int stuck_kill;               /* stuck_kill = yes : no: release and let the kernel decide */
         char **namespace_marks; /* namespaces = NAMESPACE=MARK... : a default mark per namespace */
 
         /* [node]: systemd-oomd-like handling of pressure on the whole node or a slice */

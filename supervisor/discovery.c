@@ -62,7 +62,7 @@ static uint64_t staggered_start(const struct agent *a, const struct watch *w)
 
 static int first_sample(struct agent *a, struct watch *w)
 {
-        unsigned files = HOT_FILES | LIMIT_FILES;
+        unsigned files = a->hot_files | LIMIT_FILES;
 
         if (a->features.memory_peak)
                 files |= MEMCG_FILE_BIT(MEMCG_FILE_PEAK);

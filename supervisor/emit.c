@@ -281,12 +281,15 @@ static int event_render(struct emitter *e, uint64_t seq, json_t *event, json_t *
 
 static int journal_priority(const char *type)
 {
-        static const char *const warnings[] = {"kill", "kill_failed", "oom_kill", "dropped",
-                                               "stuck_at_high"};
+        static const char *const warnings[] = {"kill", "kill_failed", "oom_kill", "dropped"};
+        static const char *const notices[] = {"release", "yield", "action_failed"};
         for (size_t i = 0; i < ELEMENTSOF(warnings); i++)
                 if (strcmp(type, warnings[i]) == 0)
                         return 4;
-        return strcmp(type, "throttle") == 0 ? 5 : 6;
+        for (size_t i = 0; i < ELEMENTSOF(notices); i++)
+                if (strcmp(type, notices[i]) == 0)
+                        return 5;
+        return 6;
 }
 
 static int journal_append_text(struct journal_buf *b, const char *name, const char *value)

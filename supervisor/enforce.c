@@ -22,6 +22,9 @@
 #include "timeutil.h"
 #include "xattrs.h"
 
+/* How many of the policy's history points a kill event shows, newest last. */
+#define EVIDENCE_POINTS 12
+
 const char *enforce_signal_to_string(enum enforce_signal s)
 {
         static const char *const names[] = {
@@ -30,20 +33,12 @@ const char *enforce_signal_to_string(enum enforce_signal s)
                 [SIGNAL_SAMPLE] = "sample",
                 [SIGNAL_DISCOVERY] = "discovery",
                 [SIGNAL_NODE_PRESSURE] = "node_pressure",
+                [SIGNAL_LIMITS] = "limits",
         };
         return names[s];
 }
 
-static enum policy_mark mark_from_word(const char *word)
-{
-        if (!word)
-                return MARK_NONE;
-        if (strcmp(word, "prefer") == 0)
-                return MARK_PREFER;
-        if (strcmp(word, "avoid") == 0)
-                return MARK_AVOID;
-        return strcmp(word, "protect") == 0 ? MARK_PROTECT : MARK_NONE;
-}
+/* ---- marks: the operator's word on a container ---- */
 
 static enum policy_mark read_mark(int dirfd)
 {
@@ -53,7 +48,7 @@ static enum policy_mark read_mark(int dirfd)
         if (n <= 0)
                 return MARK_NONE;
         value[n] = '\0';
-        return mark_from_word(value);
+        return policy_mark_from_string(value);
 }
 
 /* [enforce] namespaces = NAMESPACE=MARK ...; the words were checked when the file was read. */
@@ -63,7 +58,7 @@ static enum policy_mark namespace_mark(const struct cgmem_config *c, const char 
 
         for (char **m = c->namespace_marks; n && m && *m; m++)
                 if (strncmp(*m, ns, n) == 0 && (*m)[n] == '=')
-                        return mark_from_word(*m + n + 1);
+                        return policy_mark_from_string(*m + n + 1);
         return MARK_NONE;
 }
 
@@ -74,7 +69,7 @@ static enum policy_mark runtime_mark(const struct agent *a, const struct watch *
 
         if (!m)
                 return MARK_NONE;
-        enum policy_mark mark = mark_from_word(container_meta_label(m, LABEL_POLICY));
+        enum policy_mark mark = policy_mark_from_string(container_meta_label(m, LABEL_POLICY));
         return mark != MARK_NONE ? mark : namespace_mark(a->config, m->pod_namespace);
 }
 
@@ -101,57 +96,22 @@ static enum policy_mark current_mark(const struct agent *a, const struct watch *
         return mark != MARK_NONE ? mark : runtime_mark(a, w);
 }
 
-static uint64_t read_original_high(int dirfd, bool *ret_found)
-{
-        char value[32];
-        ssize_t n = fgetxattr(dirfd, XATTR_ORIGINAL_HIGH, value, sizeof(value) - 1);
-        uint64_t v = CG_VALUE_MAX;
-
-        *ret_found = n > 0;
-        if (n <= 0)
-                return v;
-        value[n] = '\0';
-        if (parse_single_value(value, (size_t) n, 1, &v) < 0)
-                *ret_found = false;
-        return v;
-}
-
-static json_t *high_json(uint64_t v)
-{
-        return json_u64(v);
-}
-
 void enforce_adopt_mark(struct agent *a, struct watch *w)
 {
         w->mark = current_mark(a, w);
 }
 
-void enforce_adopt(struct agent *a, struct watch *w)
-{
-        bool found;
+/* ---- the band's xattrs: what a restarted agent needs to give memory.high back ---- */
 
-        enforce_adopt_mark(a, w);
-        uint64_t original = read_original_high(w->dirfd, &found);
-        if (!found)
-                return;
-        /* A previous agent changed memory.high: take over from where it left off. */
-        struct policy_state *s = &w->policy;
-        uint64_t guard = policy_guard_high(&a->policy, w->sample.max_bytes);
-        s->guarded = true;
-        s->guard_high_bytes = guard;
-        s->original_high_bytes = original;
-        s->guard_max_bytes = w->sample.max_bytes;
-        if (w->sample.high_bytes < guard) {
-                s->phase = PHASE_THROTTLED;
-                s->phase_since_usec = now_usec();
-                s->pre_throttle_high_bytes = guard;
-        }
-        char path[PATH_MAX + 2];
-        emitter_emit(a->emitter, json_pack("{s:s, s:s, s:o, s:o, s:s}", "type", "adopted", "cgroup",
-                                           watch_display_path(w, path, sizeof(path)), "high_bytes",
-                                           high_json(w->sample.high_bytes), "original_high_bytes",
-                                           high_json(original), "phase",
-                                           s->phase == PHASE_THROTTLED ? "throttled" : "guarded"));
+static bool read_xattr_value(int dirfd, const char *name, uint64_t *ret)
+{
+        char value[32];
+        ssize_t n = fgetxattr(dirfd, name, value, sizeof(value) - 1);
+
+        if (n <= 0)
+                return false;
+        value[n] = '\0';
+        return parse_single_value(value, (size_t) n, 1, ret) >= 0;
 }
 
 static void format_value(uint64_t v, char buf[static 32])
@@ -162,128 +122,237 @@ static void format_value(uint64_t v, char buf[static 32])
                 snprintf(buf, 32, "%" PRIu64, v);
 }
 
-/* Writes memory.high; O_NONBLOCK asks newer kernels not to reclaim in the writer. */
-static int write_high(struct watch *w, uint64_t high)
+static int write_xattr_value(int dirfd, const char *name, uint64_t v)
 {
         char value[32];
 
+        format_value(v, value);
+        return fsetxattr(dirfd, name, value, strlen(value), 0) < 0 ? -errno : 0;
+}
+
+/*
+ * Before cgmem changes memory.high: its owner's value and cgmem's, on the cgroup,
+ * so that an agent restarted after a crash gives the owner's value back. Said
+ * once if the cgroup cannot hold them (user xattrs on cgroupfs are 5.7+).
+ */
+static void save_band(struct agent *a, struct watch *w, uint64_t owner, uint64_t band)
+{
+        int r = write_xattr_value(w->dirfd, XATTR_ORIGINAL_HIGH, owner);
+        if (r >= 0)
+                r = write_xattr_value(w->dirfd, XATTR_BAND_HIGH, band);
+        if (r < 0 && !errno_is_gone(r) && !a->xattr_warned) {
+                log_warning("cannot keep the original memory.high of /%s in its xattrs: %s; an "
+                            "agent restarted after a crash cannot give it back",
+                            w->path, strerror(-r));
+                a->xattr_warned = true;
+        }
+}
+
+static void drop_band(struct watch *w)
+{
+        fremovexattr(w->dirfd, XATTR_ORIGINAL_HIGH);
+        fremovexattr(w->dirfd, XATTR_BAND_HIGH);
+}
+
+static json_t *adopted_event(const struct watch *w, uint64_t owner)
+{
+        char path[PATH_MAX + 2];
+        return JSON_OBJECT({"type", json_string("adopted")},
+                           {"cgroup", json_string(watch_display_path(w, path, sizeof(path)))},
+                           {"high_bytes", json_u64(w->sample.high_bytes)},
+                           {"original_high_bytes", json_u64(owner)},
+                           {"phase", json_string("guarded")});
+}
+
+/*
+ * A previous agent placed a band (its xattrs say so): take it over if memory.high
+ * is still what that agent wrote; if the owner changed it since, it is theirs.
+ * Xattrs from before cgmem kept the band's value name no band: memory.high below
+ * the owner's is then taken as cgmem's.
+ */
+void enforce_adopt(struct agent *a, struct watch *w)
+{
+        uint64_t owner, band;
+
+        enforce_adopt_mark(a, w);
+        if (!read_xattr_value(w->dirfd, XATTR_ORIGINAL_HIGH, &owner))
+                return;
+        if (!read_xattr_value(w->dirfd, XATTR_BAND_HIGH, &band))
+                band = w->sample.high_bytes < owner ? w->sample.high_bytes : CG_VALUE_MAX - 1;
+        if (w->sample.high_bytes != band) {
+                drop_band(w);
+                return;
+        }
+        policy_adopt_band(&w->policy, owner, band, w->sample.max_bytes);
+        w->high_written_bytes = band;
+        emitter_emit(a->emitter, adopted_event(w, owner));
+}
+
+/* ---- writing memory.high ---- */
+
+static int read_high(struct watch *w, uint64_t *ret)
+{
+        struct read_buf buf = {0};
+        int r = cg_read_at(w->dirfd, "memory.high", &buf);
+
+        if (r >= 0)
+                r = parse_single_value(buf.data, buf.len, 1, ret);
+        read_buf_free(&buf);
+        return r;
+}
+
+/*
+ * Writes memory.high, unless it changed since the decision: an owner's write that
+ * landed in between must not be overwritten (-EAGAIN; its notification brings a
+ * new decision). O_NONBLOCK asks newer kernels not to reclaim in the writer.
+ */
+static int write_high(struct watch *w, uint64_t high, uint64_t expect)
+{
+        char value[32];
+        uint64_t now;
+
+        int r = read_high(w, &now);
+        if (r < 0)
+                return r;
+        if (now != expect)
+                return -EAGAIN;
         format_value(high, value);
         _cleanup_close_ int fd = cg_open(w->dirfd, "memory.high", O_WRONLY | O_NONBLOCK);
         if (fd < 0)
                 return fd;
-        size_t len = strlen(value);
-        ssize_t n = write(fd, value, len);
+        ssize_t n = write(fd, value, strlen(value));
         if (n < 0 && errno != EAGAIN)
                 return -errno;
         w->sample.high_bytes = high;
+        w->high_written_bytes = high;
         return 0;
 }
 
-/* Remembers the original memory.high on the cgroup before the first change. */
-static void remember_original(struct watch *w, uint64_t original)
-{
-        char value[32];
-        bool found;
-
-        read_original_high(w->dirfd, &found);
-        if (found)
-                return;
-        format_value(original, value);
-        fsetxattr(w->dirfd, XATTR_ORIGINAL_HIGH, value, strlen(value), 0);
-}
+/* ---- events ---- */
 
 static json_t *decision_numbers(const struct watch *w, const struct policy_decision *d)
 {
         const struct memcg_sample *s = &w->sample;
 
-        return json_pack("{s:o, s:o, s:o, s:f, s:o, s:o, s:o}", "working_set_bytes",
-                         json_u64(memcg_working_set_bytes(s)), "max_bytes", json_u64(s->max_bytes),
-                         "high_bytes", json_u64(s->high_bytes), "rate_bytes_per_sec",
-                         d->rate_bytes_per_sec, "eta_usec",
-                         d->eta_usec < 0 ? json_null() : json_integer(d->eta_usec), "events",
-                         json_memcg_events(&s->events), "psi", json_psi(&s->psi));
+        return JSON_OBJECT({"working_set_bytes", json_u64(memcg_working_set_bytes(s))},
+                           {"unreclaimable_bytes", json_u64(memcg_unreclaimable_bytes(s))},
+                           {"swap_bytes", json_u64(s->swap_current_bytes)},
+                           {"max_bytes", json_u64(s->max_bytes)},
+                           {"high_bytes", json_u64(s->high_bytes)},
+                           {"rate_bytes_per_sec", json_real(d->rate_bytes_per_sec)},
+                           {"eta_usec", d->eta_usec < 0 ? json_null() : json_integer(d->eta_usec)},
+                           {"events", json_memcg_events(&s->events)}, {"psi", json_psi(&s->psi)});
 }
 
-static json_t *action_event(const char *type, const struct watch *w, const char *reason,
-                            enum enforce_signal signal, uint64_t signal_usec,
+static json_t *action_event(const char *type, const struct watch *w, enum policy_reason reason,
+                            enum enforce_signal signal, uint64_t latency_usec,
                             const struct policy_decision *d)
 {
         char path[PATH_MAX + 2];
-        json_t *e = json_pack("{s:s, s:s}", "type", type, "cgroup",
-                              watch_display_path(w, path, sizeof(path)));
+        json_t *e = JSON_OBJECT({"type", json_string(type)},
+                                {"cgroup", json_string(watch_display_path(w, path, sizeof(path)))});
 
         event_add_identity(e, w, false);
-        json_t *fields = json_pack("{s:s, s:s, s:I, s:o}", "reason", reason, "signal",
-                                   enforce_signal_to_string(signal), "latency_usec",
-                                   (json_int_t) (now_usec() - signal_usec), "numbers",
-                                   decision_numbers(w, d));
-        if (!e || !fields || json_object_update(e, fields) < 0) {
-                json_decref(e);
-                e = NULL;
-        }
-        json_decref(fields);
-        return e;
+        return json_object_add_members(
+                e, JSON_MEMBERS({"reason", json_string(policy_reason_to_string(reason))},
+                                {"signal", json_string(enforce_signal_to_string(signal))},
+                                {"latency_usec", json_integer((json_int_t) latency_usec)},
+                                {"numbers", decision_numbers(w, d)}));
 }
 
 static void emit_decision(struct agent *a, const struct watch *w, enum policy_action action,
-                          const char *reason, enum enforce_signal signal, uint64_t signal_usec,
-                          const struct policy_decision *d)
+                          enum policy_reason reason, enum enforce_signal signal,
+                          uint64_t signal_usec, const struct policy_decision *d)
 {
-        json_t *e = action_event("decision", w, reason, signal, signal_usec, d);
-        json_object_set_new(e, "action", json_string(policy_action_to_string(action)));
-        json_object_set_new(e, "dry_run", json_boolean(a->config->dry_run));
+        json_t *e = action_event("decision", w, reason, signal, now_usec() - signal_usec, d);
+        emitter_emit(
+                a->emitter,
+                json_object_add_members(
+                        e, JSON_MEMBERS({"action", json_string(policy_action_to_string(action))},
+                                        {"dry_run", json_boolean(a->config->dry_run)})));
+}
+
+static void emit_high_change(struct agent *a, struct watch *w, const struct policy_decision *d,
+                             enum enforce_signal signal, uint64_t latency_usec, uint64_t before,
+                             int r)
+{
+        const char *type = policy_action_to_string(d->action);
+        json_t *e =
+                action_event(r < 0 ? "action_failed" : type, w, d->reason, signal, latency_usec, d);
+
+        e = json_object_add_members(
+                e, JSON_MEMBERS({"high_before_bytes", json_u64(before)},
+                                {"high_after_bytes", json_u64(d->high_bytes)},
+                                {"original_high_bytes", json_u64(w->policy.owner_high_bytes)}));
+        if (r < 0)
+                e = json_object_add_members(e, JSON_MEMBERS({"action", json_string(type)},
+                                                            {"errno", json_integer(-r)},
+                                                            {"error", json_string(strerror(-r))}));
         emitter_emit(a->emitter, e);
 }
 
-static void set_high(struct agent *a, struct watch *w, const struct policy_decision *d,
-                     enum enforce_signal signal, uint64_t signal_usec)
+static void emit_yield(struct agent *a, const struct watch *w, const struct policy_decision *d)
 {
-        const char *type = policy_action_to_string(d->action);
-        const char *reason = policy_reason_to_string(d->reason);
+        char path[PATH_MAX + 2];
+        json_t *e = JSON_OBJECT({"type", json_string("yield")},
+                                {"cgroup", json_string(watch_display_path(w, path, sizeof(path)))});
+
+        event_add_identity(e, w, false);
+        emitter_emit(
+                a->emitter,
+                json_object_add_members(
+                        e, JSON_MEMBERS({"reason", json_string(policy_reason_to_string(d->reason))},
+                                        {"high_bytes", json_u64(d->high_bytes)},
+                                        {"max_bytes", json_u64(w->sample.max_bytes)})));
+}
+
+/* ---- acting on a decision ---- */
+
+static void change_high(struct agent *a, struct watch *w, const struct policy_decision *d,
+                        enum enforce_signal signal, uint64_t signal_usec)
+{
         uint64_t before = w->sample.high_bytes;
 
         if (a->config->dry_run) {
-                emit_decision(a, w, d->action, reason, signal, signal_usec, d);
+                emit_decision(a, w, d->action, d->reason, signal, signal_usec, d);
                 return;
         }
-        remember_original(w, w->policy.original_high_bytes);
-        int r = write_high(w, d->high_bytes);
-        if (errno_is_gone(r))
+        if (d->action == ACTION_GUARD)
+                save_band(a, w, w->policy.owner_high_bytes, d->high_bytes);
+        int r = write_high(w, d->high_bytes, d->expect_high_bytes);
+        uint64_t latency = now_usec() - signal_usec;
+        if (r == -EAGAIN || errno_is_gone(r)) {
+                /* The owner wrote in between (its notification decides again), or it is gone. */
+                w->policy.owns_high = false;
                 return;
-        json_t *e = action_event(r < 0 ? "action_failed" : type, w, reason, signal, signal_usec, d);
-        json_object_set_new(e, "high_before_bytes", json_u64(before));
-        json_object_set_new(e, "high_after_bytes", json_u64(d->high_bytes));
-        json_object_set_new(e, "original_high_bytes", json_u64(w->policy.original_high_bytes));
-        if (r < 0) {
-                json_object_set_new(e, "action", json_string(type));
-                json_object_set_new(e, "errno", json_integer(-r));
-                json_object_set_new(e, "error", json_string(strerror(-r)));
         }
-        emitter_emit(a->emitter, e);
+        if (r < 0 && d->action == ACTION_GUARD)
+                policy_guard_failed(&w->policy);
+        if (d->action == ACTION_RELEASE && !w->policy.owns_high)
+                drop_band(w);
+        emit_high_change(a, w, d, signal, latency, before, r);
 }
 
 /*
- * After a kill or on a clean exit: the memory.high the cgroup had before cgmem.
- * A service restarted in the same cgroup starts afresh, not throttled.
+ * After a kill, and on a clean exit: the owner's memory.high, unless the owner
+ * wrote one since. A service restarted in the same cgroup starts afresh.
  */
 static void give_back_high(struct watch *w)
 {
-        bool found;
-        uint64_t original = read_original_high(w->dirfd, &found);
-
-        if (found && write_high(w, original) >= 0)
-                fremovexattr(w->dirfd, XATTR_ORIGINAL_HIGH);
+        if (w->policy.owns_high &&
+            write_high(w, w->policy.owner_high_bytes, w->policy.band_high_bytes) >= 0)
+                drop_band(w);
         w->policy = (struct policy_state){0};
 }
 
 /* The situation may have changed since the decision: look again right before killing. */
-static bool still_worth_killing(struct watch *w, const char *reason)
+static bool still_worth_killing(struct watch *w, enum policy_reason reason)
 {
-        if (memcg_sample_update(&w->reader, w->dirfd, HOT_FILES, &w->sample, NULL) < 0)
+        if (memcg_sample_update(&w->reader, w->dirfd, w->agent->hot_files, &w->sample, NULL) < 0)
                 return false;
-        if (strcmp(reason, "node_pressure") == 0 || w->sample.max_bytes == CG_VALUE_MAX)
+        if (reason == REASON_NODE_PRESSURE || w->sample.max_bytes == CG_VALUE_MAX)
                 return true;
-        return memcg_working_set_bytes(&w->sample) * 2 >= w->sample.max_bytes;
+        return memcg_unreclaimable_bytes(&w->sample) * 2 >= w->sample.max_bytes;
 }
 
 static int kill_cgroup(struct watch *w)
@@ -294,38 +363,81 @@ static int kill_cgroup(struct watch *w)
         return r;
 }
 
-void enforce_kill(struct agent *a, struct watch *w, const char *reason, enum enforce_signal signal,
-                  uint64_t signal_usec, json_t *details)
+static json_t *point_json(const struct policy_point *p, uint64_t now)
 {
-        struct policy_decision d = {.rate_bytes_per_sec = w->policy.rate_bytes_per_sec,
-                                    .eta_usec = -1};
+        return JSON_OBJECT({"ago_usec", json_integer((json_int_t) (now - p->usec))},
+                           {"footprint_bytes", json_u64(p->footprint_bytes)},
+                           {"current_bytes", json_u64(p->current_bytes)},
+                           {"high_events", json_u64(p->high_events)},
+                           {"max_events", json_u64(p->max_events)},
+                           {"psi_full_total_usec", json_u64(p->psi_full_total_usec)},
+                           {"refaults", json_u64(p->refaults)});
+}
 
-        if (w->killed || !still_worth_killing(w, reason)) {
-                json_decref(details);
-                return;
+/* What a verdict rested on: its figures, and the last seconds of samples, oldest first. */
+static json_t *evidence_json(const struct policy_state *s, const struct policy_evidence *e,
+                             uint64_t now)
+{
+        json_t *points = json_array();
+
+        for (unsigned n = EVIDENCE_POINTS; n-- > 0;) {
+                const struct policy_point *p = policy_history_at(s, n);
+                if (p)
+                        json_array_append_new(points, point_json(p, now));
         }
-        if (a->config->dry_run || !a->config->enforce_kill) {
-                emit_decision(a, w, ACTION_KILL, reason, signal, signal_usec, &d);
-                json_decref(details);
-                return;
-        }
-        int r = kill_cgroup(w);
-        if (errno_is_gone(r)) {
-                json_decref(details);
-                return;
-        }
+        return JSON_OBJECT(
+                {"footprint_bytes", json_u64(e->footprint_bytes)},
+                {"capacity_bytes", json_u64(e->capacity_bytes)},
+                {"margin_bytes", json_u64(e->margin_bytes)},
+                {"window_usec", json_u64(e->window_usec)},
+                {"grown_bytes", json_u64(e->grown_bytes)},
+                {"high_events", json_u64(e->high_events)}, {"max_events", json_u64(e->max_events)},
+                {"refaults", json_u64(e->refaults)},
+                {"psi_full_pct", json_real(e->psi_full_permyriad / 100.0)}, {"samples", points});
+}
+
+static json_t *kill_event(struct watch *w, const struct kill_request *k,
+                          const struct policy_state *verdict_state, uint64_t latency, int r)
+{
+        struct policy_decision none = {.rate_bytes_per_sec = w->policy.rate_bytes_per_sec,
+                                       .eta_usec = -1};
+        const struct policy_decision *d = k->decision ? k->decision : &none;
         json_t *e =
-                action_event(r < 0 ? "kill_failed" : "kill", w, reason, signal, signal_usec, &d);
-        if (r < 0) {
-                json_object_set_new(e, "errno", json_integer(-r));
-                json_object_set_new(e, "error", json_string(strerror(-r)));
-        } else {
+                action_event(r < 0 ? "kill_failed" : "kill", w, k->reason, k->signal, latency, d);
+
+        if (r < 0)
+                e = json_object_add_members(e, JSON_MEMBERS({"errno", json_integer(-r)},
+                                                            {"error", json_string(strerror(-r))}));
+        json_t *details = k->details ? k->details(k->details_ctx) : json_object();
+        if (k->decision && details)
+                json_object_set_new(details, "evidence",
+                                    evidence_json(verdict_state, &k->decision->evidence,
+                                                  verdict_state->last_usec));
+        return json_object_add_members(e, JSON_MEMBERS({"details", details}));
+}
+
+void enforce_kill(struct agent *a, struct watch *w, const struct kill_request *k)
+{
+        if (w->killed || !still_worth_killing(w, k->reason))
+                return;
+        if (a->config->dry_run || !a->config->enforce_kill) {
+                struct policy_decision none = {.rate_bytes_per_sec = w->policy.rate_bytes_per_sec,
+                                               .eta_usec = -1};
+                emit_decision(a, w, ACTION_KILL, k->reason, k->signal, k->signal_usec,
+                              k->decision ? k->decision : &none);
+                return;
+        }
+        /* The kill first; the event, with its names and numbers, after. */
+        int r = kill_cgroup(w);
+        uint64_t latency = now_usec() - k->signal_usec;
+        if (errno_is_gone(r))
+                return;
+        struct policy_state verdict_state = w->policy;
+        if (r >= 0) {
                 give_back_high(w);
                 w->killed = true;
         }
-        if (details)
-                json_object_set_new(e, "details", details);
-        emitter_emit(a->emitter, e);
+        emitter_emit(a->emitter, kill_event(w, k, &verdict_state, latency, r));
         /*
          * Only now, so latency_usec ends at the kill: freeing a dying process's memory
          * in the agent (process_mrelease) takes as long as the memory is large.
@@ -341,13 +453,70 @@ void enforce_kill(struct agent *a, struct watch *w, const char *reason, enum enf
  */
 static bool killed_cgroup_reused(struct watch *w)
 {
-        bool small = memcg_working_set_bytes(&w->sample) * 10 < w->sample.max_bytes;
+        bool small = memcg_unreclaimable_bytes(&w->sample) * 10 < w->sample.max_bytes;
 
         if (small)
                 w->emptied_after_kill = true;
         else if (w->emptied_after_kill)
                 w->killed = w->emptied_after_kill = false;
         return !w->killed;
+}
+
+/* The swap a container may still fill: memory.swap.max, within what the node has free. */
+static uint64_t swap_limit(const struct agent *a, const struct memcg_sample *s)
+{
+        if (!(s->have & MEMCG_HAVE_SWAP))
+                return 0;
+        uint64_t node = s->swap_current_bytes + a->node_memory.info.swap_free;
+        return s->swap_max_bytes < node ? s->swap_max_bytes : node;
+}
+
+static struct policy_input policy_input_of(const struct agent *a, const struct watch *w,
+                                           uint64_t now)
+{
+        const struct memcg_sample *s = &w->sample;
+
+        return (struct policy_input){
+                .now_usec = now,
+                .current_bytes = s->current_bytes,
+                .unreclaimable_bytes = memcg_unreclaimable_bytes(s),
+                .swap_bytes = s->swap_current_bytes,
+                .swap_limit_bytes = swap_limit(a, s),
+                .max_bytes = s->max_bytes,
+                .high_bytes = s->high_bytes,
+                .high_events = s->events.high,
+                .max_events = s->events.max,
+                .psi_full_total_usec = s->psi.has_full ? s->psi.full.total_usec : 0,
+                .refaults = s->stat.workingset_refault_anon + s->stat.workingset_refault_file,
+                .limits_written_usec = w->limits_written_usec,
+                .mark = w->mark,
+        };
+}
+
+static int on_recheck(sd_event_source *source, uint64_t usec, void *userdata)
+{
+        struct watch *w = userdata;
+
+        (void) source;
+        (void) usec;
+        if (memcg_sample_update(&w->reader, w->dirfd, w->agent->hot_files | LIMIT_FILES, &w->sample,
+                                NULL) >= 0)
+                enforce_evaluate(w->agent, w, SIGNAL_LIMITS, now_usec());
+        return 0;
+}
+
+/* The policy asked to be called again (a limit settling): one timer per container, reused. */
+static void arm_recheck(struct agent *a, struct watch *w, uint64_t at)
+{
+        if (w->recheck_source) {
+                sd_event_source_set_time(w->recheck_source, at);
+                sd_event_source_set_enabled(w->recheck_source, SD_EVENT_ONESHOT);
+                return;
+        }
+        if (sd_event_add_time(a->loop, &w->recheck_source, CLOCK_MONOTONIC, at, 1000, on_recheck,
+                              w) < 0)
+                log_warning("cannot arm a timer for /%s: its limits are judged at the next round",
+                            w->path);
 }
 
 void enforce_evaluate(struct agent *a, struct watch *w, enum enforce_signal signal,
@@ -361,23 +530,48 @@ void enforce_evaluate(struct agent *a, struct watch *w, enum enforce_signal sign
                 return;
         if (w->killed && !killed_cgroup_reused(w))
                 return;
-        struct policy_input in = {
-                .now_usec = now_usec(),
-                .working_set_bytes = memcg_working_set_bytes(&w->sample),
-                .max_bytes = w->sample.max_bytes,
-                .high_bytes = w->sample.high_bytes,
-                .high_events = w->sample.events.high,
-                .psi_full_avg10 = w->sample.psi.full.avg10,
-                .mark = w->mark,
-        };
+        struct policy_input in = policy_input_of(a, w, now_usec());
         policy_evaluate(&a->policy, &w->policy, &in, &next, &d);
         w->policy = next;
-        if (d.action == ACTION_KILL) {
-                json_t *details = json_pack("{s:o}", "decision", decision_numbers(w, &d));
-                enforce_kill(a, w, policy_reason_to_string(d.reason), signal, signal_usec, details);
-        } else if (d.action != ACTION_NONE) {
-                set_high(a, w, &d, signal, signal_usec);
+        if (d.recheck_usec)
+                arm_recheck(a, w, d.recheck_usec);
+        switch (d.action) {
+        case ACTION_KILL:
+                enforce_kill(a, w,
+                             &(struct kill_request){.reason = d.reason,
+                                                    .signal = signal,
+                                                    .signal_usec = signal_usec,
+                                                    .decision = &d});
+                break;
+        case ACTION_GUARD:
+        case ACTION_RELEASE:
+                change_high(a, w, &d, signal, signal_usec);
+                break;
+        case ACTION_YIELD:
+                drop_band(w);
+                emit_yield(a, w, &d);
+                break;
+        case ACTION_NONE:
+        case _ACTION_MAX:
+                break;
         }
+}
+
+/*
+ * A limit file was written. Its owner's writes (not cgmem's own memory.high)
+ * start the settling time in which cgmem leaves the limits alone.
+ */
+void enforce_limits_written(struct agent *a, struct watch *w, const struct memcg_sample *before)
+{
+        const struct memcg_sample *s = &w->sample;
+        bool theirs =
+                s->max_bytes != before->max_bytes || s->min_bytes != before->min_bytes ||
+                s->low_bytes != before->low_bytes || s->swap_max_bytes != before->swap_max_bytes ||
+                (s->high_bytes != before->high_bytes && s->high_bytes != w->high_written_bytes);
+
+        if (theirs)
+                w->limits_written_usec = now_usec();
+        enforce_evaluate(a, w, SIGNAL_LIMITS, now_usec());
 }
 
 void enforce_restore_all(struct agent *a)
@@ -393,15 +587,12 @@ void enforce_policy_config(const struct cgmem_config *c, struct policy_config *r
 {
         policy_config_defaults(ret);
         ret->guard_fraction = c->guard_fraction;
-        ret->runaway_bytes_per_sec = (uint64_t) c->runaway_mib_per_sec << 20;
-        ret->leak_floor_fraction = c->leak_floor_fraction;
-        ret->leak_horizon_usec = c->leak_horizon_usec;
-        ret->leak_kill_after_usec = c->leak_kill_after_usec;
-        ret->release_after_usec = c->release_after_usec;
-        ret->stuck_after_usec = c->stuck_after_usec;
-        ret->stuck_full_avg10 = (uint32_t) (c->stuck_psi_full_pct * 100.0);
+        ret->limit_margin_fraction = c->limit_margin_fraction;
+        ret->settle_usec = c->settle_usec;
+        ret->release_page_cache = c->release_page_cache;
+        ret->stall_after_usec = c->stuck_after_usec;
+        ret->stall_full_permyriad = (uint32_t) (c->stuck_psi_full_pct * 100.0);
         ret->stuck_kills = c->stuck_kill;
-        ret->cooldown_usec = c->cooldown_usec;
 }
 
 void enforce_read_self_cgroup(char *buf, size_t size)

@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "agent.h"
+#include "cgroupfs/io.h"
+#include "cgroupfs/meminfo.h"
 #include "enforce.h"
 #include "json-util.h"
 #include "node.h"
@@ -37,15 +39,15 @@ static bool under_slice(const char *slice, const char *path)
 
 static json_t *candidate_json(const struct victim_candidate *c)
 {
-        static const char *const marks[] = {"none", "prefer", "avoid", "protect"};
         const struct watch *w = c->id;
         char path[PATH_MAX + 2];
 
-        return json_pack("{s:s, s:f, s:o, s:o, s:f, s:s}", "cgroup",
-                         watch_display_path(w, path, sizeof(path)), "score", c->score,
-                         "working_set_bytes", json_u64(c->working_set_bytes), "protected_bytes",
-                         json_u64(c->protected_bytes), "rate_bytes_per_sec", c->rate_bytes_per_sec,
-                         "mark", marks[c->mark]);
+        return JSON_OBJECT({"cgroup", json_string(watch_display_path(w, path, sizeof(path)))},
+                           {"score", json_real(c->score)},
+                           {"working_set_bytes", json_u64(c->working_set_bytes)},
+                           {"protected_bytes", json_u64(c->protected_bytes)},
+                           {"rate_bytes_per_sec", json_real(c->rate_bytes_per_sec)},
+                           {"mark", json_string(policy_mark_to_string(c->mark))});
 }
 
 /* Gathers the containers below the slice, marks read afresh: an operator may have just set one. */
@@ -71,6 +73,25 @@ static unsigned gather(struct agent *a, struct victim_candidate *c, unsigned max
         return n;
 }
 
+struct ranking {
+        const struct watch *slice;
+        double threshold_pct;
+        const struct victim_candidate *candidates;
+        unsigned n;
+};
+
+/* The kill event's details: the pressure that led to it and the candidates weighed. */
+static json_t *ranking_json(const void *ctx)
+{
+        const struct ranking *r = ctx;
+        json_t *list = json_array();
+
+        for (unsigned i = 0; i < r->n && i < CANDIDATES_SHOWN; i++)
+                json_array_append_new(list, candidate_json(&r->candidates[i]));
+        return JSON_OBJECT({"pressure", json_psi(&r->slice->sample.psi)},
+                           {"threshold_pct", json_real(r->threshold_pct)}, {"candidates", list});
+}
+
 static void kill_worst(struct agent *a, const struct watch *slice, uint64_t signal_usec)
 {
         unsigned n_max = a->watches.n_containers, eligible;
@@ -81,16 +102,30 @@ static void kill_worst(struct agent *a, const struct watch *slice, uint64_t sign
         unsigned n = gather(a, c, n_max);
         policy_rank_victims(c, n, &eligible);
         if (eligible > 0) {
-                json_t *list = json_array();
-                for (unsigned i = 0; i < n && i < CANDIDATES_SHOWN; i++)
-                        json_array_append_new(list, candidate_json(&c[i]));
-                json_t *details = json_pack("{s:o, s:f, s:o}", "pressure",
-                                            json_psi(&slice->sample.psi), "threshold_pct",
-                                            a->config->node_pressure_full_pct, "candidates", list);
-                enforce_kill(a, (struct watch *) c[0].id, "node_pressure", SIGNAL_NODE_PRESSURE,
-                             signal_usec, details);
+                struct ranking r = {slice, a->config->node_pressure_full_pct, c, n};
+                enforce_kill(a, (struct watch *) c[0].id,
+                             &(struct kill_request){.reason = REASON_NODE_PRESSURE,
+                                                    .signal = SIGNAL_NODE_PRESSURE,
+                                                    .signal_usec = signal_usec,
+                                                    .details = ranking_json,
+                                                    .details_ctx = &r});
         }
         free(c);
+}
+
+void node_memory_update(struct agent *a)
+{
+        struct read_buf *buf = &a->node_memory.buf;
+
+        if (a->node_memory.fd < 0)
+                return;
+        int r = cg_pread_all(a->node_memory.fd, buf);
+        if (r >= 0)
+                r = parse_meminfo(buf->data, buf->len, &a->node_memory.info);
+        a->node_memory.valid = r >= 0;
+        a->hot_files = HOT_FILES;
+        if (a->node_memory.valid && a->node_memory.info.swap_total > 0)
+                a->hot_files |= MEMCG_FILE_BIT(MEMCG_FILE_SWAP_CURRENT);
 }
 
 void node_pressure_check(struct agent *a, struct watch *slice, uint64_t now)

@@ -72,7 +72,7 @@ static int on_trigger(sd_event_source *s, int fd, uint32_t revents, void *userda
                 return 0;
         }
         /* The root has no memory.current: a slice is judged by its pressure alone. */
-        unsigned files = w->is_container ? HOT_FILES : MEMCG_FILE_BIT(MEMCG_FILE_PRESSURE);
+        unsigned files = w->is_container ? a->hot_files : MEMCG_FILE_BIT(MEMCG_FILE_PRESSURE);
         uint64_t signal_usec = now_usec();
         if (memcg_sample_update(&w->reader, w->dirfd, files, &w->sample, NULL) < 0)
                 return 0;

@@ -404,6 +404,10 @@ static int agent_start(struct run_context *ctx)
         a->rules = (struct classify_rules){.globs = ctx->config.container_globs,
                                            .all = ctx->config.all};
         a->inotify_fd = -1;
+        a->node_memory.fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+        if (a->node_memory.fd < 0)
+                log_warning("cannot open /proc/meminfo: %m; the node's swap is not counted");
+        node_memory_update(a);
         a->start_usec = now_usec();
         a->once = ctx->options->once;
         a->rootfd = open_root(a->config);
@@ -456,6 +460,9 @@ static void agent_stop(struct agent *a)
         sd_event_unref(a->loop);
         if (a->rootfd >= 0)
                 close(a->rootfd);
+        if (a->node_memory.fd >= 0)
+                close(a->node_memory.fd);
+        read_buf_free(&a->node_memory.buf);
 }
 
 static int agent_loop(struct run_context *ctx)
@@ -504,6 +511,7 @@ int verb_run(int argc, char *argv[])
         if (fr < 0)
                 log_warning("cannot raise the open file limit: %s", strerror(-fr));
         ctx.agent.rootfd = -1;
+        ctx.agent.node_memory.fd = -1;
         r = agent_start(&ctx);
         if (r >= 0) {
                 if (o.once)

@@ -63,7 +63,7 @@ static void report_events(struct agent *a, struct watch *w, uint64_t now)
 void sampling_events_changed(struct agent *a, struct watch *w, uint64_t signal_usec)
 {
         /* Enforcement judges by working set, so it needs more than the counters. */
-        unsigned files = a->config->enforce ? HOT_FILES : MEMCG_FILE_BIT(MEMCG_FILE_EVENTS);
+        unsigned files = a->config->enforce ? a->hot_files : MEMCG_FILE_BIT(MEMCG_FILE_EVENTS);
 
         if (memcg_sample_update(&w->reader, w->dirfd, files, &w->sample, NULL) < 0)
                 return; /* gone: the rmdir's own notification drops the watch */
@@ -73,8 +73,10 @@ void sampling_events_changed(struct agent *a, struct watch *w, uint64_t signal_u
 
 void sampling_limits_changed(struct agent *a, struct watch *w)
 {
+        struct memcg_sample before = w->sample;
+
         if (memcg_sample_update(&w->reader, w->dirfd, LIMIT_FILES, &w->sample, NULL) >= 0)
-                enforce_evaluate(a, w, SIGNAL_SAMPLE, now_usec());
+                enforce_limits_written(a, w, &before);
 }
 
 /* Below this, a share is a few pages over a few pages: noise, not a finding. */
@@ -116,7 +118,7 @@ static void report_sampled_pressure(struct agent *a, struct watch *w, uint64_t e
 
 static void sample_container(struct agent *a, struct watch *w, uint64_t now, uint64_t elapsed)
 {
-        int r = memcg_sample_update(&w->reader, w->dirfd, HOT_FILES, &w->sample, NULL);
+        int r = memcg_sample_update(&w->reader, w->dirfd, w->agent->hot_files, &w->sample, NULL);
         if (errno_is_gone(r)) {
                 discovery_gone(a, w);
                 return;
@@ -133,6 +135,8 @@ static void sample_container(struct agent *a, struct watch *w, uint64_t now, uin
 void sampling_round(struct agent *a, uint64_t now)
 {
         uint64_t elapsed = a->last_round_usec ? now - a->last_round_usec : a->config->interval_usec;
+
+        node_memory_update(a);
 
         for (struct watch *w = a->watches.head, *next; w; w = next) {
                 next = w->next;

@@ -52,6 +52,7 @@ struct watch *watch_table_add(struct watch_table *t, const char *path, int dirfd
         w->dirfd = dirfd;
         w->wd = -1;
         w->psi_fd = -1;
+        w->high_written_bytes = HIGH_WRITTEN_NONE;
         memcg_reader_init(&w->reader);
         memcg_reader_share_buf(&w->reader, &t->buf);
         LIST_APPEND(t->head, t->tail, w);
@@ -68,6 +69,7 @@ void watch_table_remove(struct watch_table *t, struct watch *w)
         LIST_REMOVE_TAIL(t->head, t->tail, w);
         if (w->is_container)
                 t->n_containers--;
+        sd_event_source_disable_unref(w->recheck_source);
         if (w->psi_source) {
                 sd_event_source_disable_unref(w->psi_source);
                 t->n_triggers--;

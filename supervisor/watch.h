@@ -18,6 +18,10 @@
 
 struct agent;
 
+/* high_written_bytes before cgmem wrote any: no value memory.high can hold ("max" is UINT64_MAX).
+ */
+#define HIGH_WRITTEN_NONE (UINT64_MAX - 1)
+
 struct watch {
         struct watch *prev, *next; /* the table's list, in discovery order */
         struct agent *agent;
@@ -41,7 +45,10 @@ struct watch {
 
         /* Enforcement: what the policy remembers, and the operator's mark. */
         struct policy_state policy;
-        enum policy_mark mark; /* xattr user.cgmem.policy, or protect by configuration */
+        uint64_t limits_written_usec; /* when its owner last wrote a limit; 0: before we knew it */
+        uint64_t high_written_bytes;  /* what cgmem last wrote to memory.high */
+        sd_event_source *recheck_source; /* the policy asked to look again (a limit settling) */
+        enum policy_mark mark;           /* xattr user.cgmem.policy, or protect by configuration */
         bool killed;
         bool emptied_after_kill;
 

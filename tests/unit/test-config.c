@@ -199,7 +199,7 @@ static void test_example_config(void **state)
                 *o++ = text[i];
         }
         *o = '\0';
-        assert_int_equal(keys, 43);
+        assert_int_equal(keys, 40);
         assert_int_equal(load_text(&c, out, &err, NULL, 0), 0);
         assert_config_equal(&c, &d);
         assert_defaults(&c);
@@ -705,15 +705,12 @@ static void test_write_defaults(void **state)
                                   "kill = yes\n"
                                   "protect = init.scope system.slice/*.service\n"
                                   "guard_fraction = 0.04\n"
-                                  "runaway_rate = 16\n"
-                                  "leak_floor = 0.8\n"
-                                  "leak_horizon = 5min\n"
-                                  "leak_kill_after = 15s\n"
-                                  "release_after = 10s\n"
-                                  "stuck_after = 10s\n"
-                                  "stuck_psi_full = 10\n"
+                                  "limit_margin = 0.004\n"
+                                  "settle = 100ms\n"
+                                  "release_page_cache = yes\n"
+                                  "stuck_after = 2s\n"
+                                  "stuck_psi_full = 40\n"
                                   "stuck_kill = yes\n"
-                                  "cooldown = 10s\n"
                                   "namespaces =\n"
                                   "\n"
                                   "[node]\n"

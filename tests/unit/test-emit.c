@@ -949,8 +949,9 @@ static void test_journal_priorities(void **state)
         static const struct {
                 const char *type, *priority;
         } cases[] = {
-                {"kill", "4"},     {"kill_failed", "4"}, {"oom_kill", "4"}, {"stuck_at_high", "4"},
-                {"throttle", "5"}, {"seen", "6"},        {"pressure", "6"},
+                {"kill", "4"},    {"kill_failed", "4"}, {"oom_kill", "4"},      {"dropped", "4"},
+                {"release", "5"}, {"yield", "5"},       {"action_failed", "5"}, {"guard", "6"},
+                {"seen", "6"},    {"pressure", "6"},
         };
         struct fake_journal j;
         struct entry en;
