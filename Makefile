@@ -63,8 +63,8 @@ UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 HELPER_BINS := $(HELPER_SRCS:%.c=$(BUILD)/%)
 FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all check unit unit-asan fuzz fuzz-smoke vm-check deps install demo format clean \
-	bench bench-libcgroup bench-reaction helpers
+.PHONY: all check unit unit-asan fuzz fuzz-smoke vm-check deps bench-deps install demo format \
+	clean bench bench-libcgroup bench-reaction bench-verdicts bench-node helpers install-debs
 all: $(CGMEM) $(CGMEM_NAMES)
 
 $(BUILD)/%.o: %.c
@@ -142,7 +142,12 @@ $(BUILD)/cache.bin:
 	@mkdir -p $(@D)
 	head -c 100663296 /dev/urandom >$@
 
-vm-check: cgmem cgmem-names $(HELPER_BINS) $(KTEST) $(BUILD)/cache.bin
+# A file that fits a test container's limit next to 200 MiB of anon: its hot cache.
+$(BUILD)/hot.bin:
+	@mkdir -p $(@D)
+	head -c 50331648 /dev/urandom >$@
+
+vm-check: cgmem cgmem-names $(HELPER_BINS) $(KTEST) $(BUILD)/cache.bin $(BUILD)/hot.bin
 	tests/vm/run -- tests/kernel/run-suite $(BUILD)
 
 BENCH_LIBCGROUP := $(BUILD)/bench/libcgroup-vs-direct
@@ -171,6 +176,16 @@ bench-reaction: cgmem cgmem-names $(HELPER_BINS)
 	tests/vm/run --mem 1024 --timeout 3000 --job $(BUILD)/bench/reaction-job -e BUILD=$(BUILD) \
 		-- tests/bench/reaction
 
+# Verdicts against the kernel alone: runaways and healthy workloads near their limit, with
+# and without swap (tests/bench/README.md, "Verdict benchmark").
+bench-verdicts: bench-deps cgmem cgmem-names $(HELPER_BINS)
+	BUILD=$(BUILD) tests/bench/verdicts/run
+
+# Node-wide pressure: cgmem against the kernel alone, earlyoom, nohang and systemd-oomd
+# (tests/bench/README.md, "Node-pressure benchmark").
+bench-node: bench-deps cgmem cgmem-names $(HELPER_BINS)
+	BUILD=$(BUILD) tests/bench/node/run
+
 check: deps
 	$(MAKE) --no-print-directory all
 	$(MAKE) --no-print-directory unit
@@ -183,18 +198,27 @@ DEB_DEPS := gcc make pkg-config clang libclang-rt-14-dev clang-format libjansson
 	libsystemd-dev libseccomp-dev libcurl4-openssl-dev libcmocka-dev libprotobuf-c-dev \
 	protobuf-c-compiler qemu-system-x86 busybox-static cpio kmod python3 libcgroup-dev strace \
 	python3-jsonschema tmux docker.io containerd runc python3-grpcio
+# What the benchmarks compare cgmem with, on top of DEB_DEPS (the guest runs the host's programs).
+BENCH_DEB_DEPS := earlyoom nohang systemd systemd-oomd stress-ng
 # Boots the test VM and shows cgmem at work there (tests/vm/demo).
 demo: deps cgmem cgmem-names $(HELPER_BINS) $(BUILD)/cache.bin
 	@tests/vm/run --mem 1024 --timeout 240 -- tests/vm/demo $(BUILD) || \
 		{ echo "make demo: the VM run failed; see the console log named above" >&2; exit 1; }
 
 deps:
-	@missing=; for p in $(DEB_DEPS); do \
+	@$(MAKE) --no-print-directory install-debs PACKAGES='$(DEB_DEPS)'
+
+bench-deps: deps
+	@$(MAKE) --no-print-directory install-debs PACKAGES='$(BENCH_DEB_DEPS)'
+
+# Installs the Debian packages in PACKAGES that are missing; silent when none is.
+install-debs:
+	@missing=; for p in $(PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || \
 			missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
-		echo "make deps: installing$$missing"; \
+		echo "make: installing$$missing"; \
 		sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 		$$sudo apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \

@@ -97,16 +97,30 @@ json_t *kt_agent_next(struct kt_agent *a, int timeout_ms)
         }
 }
 
-const char *kt_json_str(json_t *o, const char *key)
+/* The member at a dotted path ("details.evidence.window_usec"), or NULL. */
+static json_t *json_at(json_t *o, const char *path)
 {
-        json_t *v = json_object_get(o, key);
+        char key[128];
+
+        while (o && *path) {
+                size_t n = strcspn(path, ".");
+                snprintf(key, sizeof(key), "%.*s", (int) n, path);
+                o = json_object_get(o, key);
+                path += n + (path[n] == '.');
+        }
+        return o;
+}
+
+const char *kt_json_str(json_t *o, const char *path)
+{
+        json_t *v = json_at(o, path);
         return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-int64_t kt_json_int(json_t *o, const char *key)
+int64_t kt_json_int(json_t *o, const char *path)
 {
-        json_t *v = json_object_get(o, key);
-        KT_ASSERT(json_is_integer(v), "%s is not an integer", key);
+        json_t *v = json_at(o, path);
+        KT_ASSERT(json_is_integer(v), "%s is not an integer", path);
         return json_integer_value(v);
 }
 

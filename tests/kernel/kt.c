@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -220,7 +221,7 @@ static void wait_ready(int fd, const char *name)
         KT_ASSERT(strncmp(line, "ready", 5) == 0, "%s said \"%s\", not ready", name, line);
 }
 
-pid_t kt_spawn_in(int dirfd, char *const argv[])
+pid_t kt_spawn_reading(int dirfd, char *const argv[], int *ret_out)
 {
         int p[2];
 
@@ -232,7 +233,44 @@ pid_t kt_spawn_in(int dirfd, char *const argv[])
                 exec_in_cgroup(dirfd, p[1], parent, argv);
         close(p[1]);
         wait_ready(p[0], argv[0]);
+        if (ret_out)
+                *ret_out = p[0];
         return pid;
+}
+
+pid_t kt_spawn_in(int dirfd, char *const argv[])
+{
+        return kt_spawn_reading(dirfd, argv, NULL);
+}
+
+uint64_t kt_read_last_value(int fd, const char *key, int timeout_ms)
+{
+        static char text[65536];
+        size_t len = 0, klen = strlen(key);
+        uint64_t value = 0;
+        bool found = false;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        uint64_t deadline = kt_now_usec() + (uint64_t) timeout_ms * 1000;
+
+        for (;;) {
+                KT_ASSERT(kt_now_usec() < deadline, "no end of output within %d ms", timeout_ms);
+                if (poll(&p, 1, 100) != 1)
+                        continue;
+                ssize_t n = read(fd, text + len, sizeof(text) - 1 - len);
+                if (n <= 0)
+                        break;
+                len += (size_t) n;
+                if (len == sizeof(text) - 1)
+                        len = 0; /* only the last lines matter */
+        }
+        text[len] = '\0';
+        for (const char *s = text; (s = strstr(s, key)); s += klen)
+                if ((s == text || s[-1] == ' ' || s[-1] == '\n') && s[klen] == '=') {
+                        value = strtoull(s + klen + 1, NULL, 10);
+                        found = true;
+                }
+        KT_ASSERT(found, "the output has no %s=", key);
+        return value;
 }
 
 int kt_wait(pid_t pid, int timeout_ms)

@@ -69,6 +69,16 @@ uint64_t kt_read_key(int dirfd, const char *file, const char *key);
  */
 pid_t kt_spawn_in(int dirfd, char *const argv[]);
 
+/* kt_spawn_in, and *ret_out gets the read end of its stdout, past the ready line. */
+pid_t kt_spawn_reading(int dirfd, char *const argv[], int *ret_out);
+
+/*
+ * Reads fd to EOF (at most timeout_ms) and returns the value of the last "key=N"
+ * the output holds (helpers print "passes=12 read_mib=30" lines); fails the case
+ * if there is none.
+ */
+uint64_t kt_read_last_value(int fd, const char *key, int timeout_ms);
+
 /* Waits for pid to exit; returns its wait status, or -1 after timeout_ms. */
 int kt_wait(pid_t pid, int timeout_ms);
 
