@@ -14,6 +14,7 @@
 #include "classify.h"
 #include "config.h"
 #include "cri/container-meta.h"
+#include "node-policy.h"
 #include "oom.h"
 #include "policy.h"
 #include "watch.h"
@@ -64,10 +65,19 @@ struct agent {
                 struct read_buf buf;
                 struct meminfo info;
                 bool valid;
+                int swaps_fd;       /* /proc/swaps */
+                bool swap_in_ram;   /* every swap device is zram: its free space frees no RAM */
+                uint64_t swaps_for; /* the SwapTotal swap_in_ram was read for */
         } node_memory;
         struct {
-                uint64_t pressure_since_usec; /* 0: not under pressure */
-                uint64_t hold_until_usec;     /* after a kill, pressure lags */
+                struct node_config config;
+                struct node_state state;
+                sd_event_source *fast_timer; /* while the node is short of memory */
+                int vmstat_fd;               /* /proc/vmstat: the node's refaults */
+                struct read_buf vmstat_buf;
+                struct victim_candidate *candidates; /* room for every container */
+                unsigned candidates_cap;
+                uint64_t reported_usec; /* the last node_pressure report */
         } node;
 
         unsigned generation; /* of the current discovery scan */
@@ -99,9 +109,6 @@ void sampling_events_changed(struct agent *a, struct watch *w, uint64_t now_usec
 
 /* A container's memory limits were written: re-read them. */
 void sampling_limits_changed(struct agent *a, struct watch *w);
-
-/* Re-reads /proc/meminfo into a->node_memory, and what the node's swap means for sampling. */
-void node_memory_update(struct agent *a);
 
 /* Arms or disarms the PSI trigger of w by policy. */
 void psi_update_trigger(struct agent *a, struct watch *w);

@@ -52,11 +52,16 @@ struct cgmem_config {
         int stuck_kill;               /* stuck_kill = yes : no: release and let the kernel decide */
         char **namespace_marks; /* namespaces = NAMESPACE=MARK... : a default mark per namespace */
 
-        /* [node]: systemd-oomd-like handling of pressure on the whole node or a slice */
-        char *node_slice;                     /* slice = (the root) : "/kubepods.slice" */
-        double node_pressure_full_pct;        /* pressure_full = 60 : full avg10, as systemd-oomd */
+        /* [node]: the whole node (or a slice) short of memory; see supervisor/node-policy.h */
+        char *node_slice;              /* slice = (the root) : "/kubepods.slice" */
+        double node_mem_floor_pct;     /* mem_floor = 4 : headroom below it, falling: act */
+        double node_swap_floor_pct;    /* swap_floor = 10 : free swap below it, memory short */
+        uint64_t node_sustain_usec;    /* sustain = 5s : a fall this long ... */
+        uint64_t node_horizon_usec;    /* horizon = 2min : ... gone within this: act */
+        double node_pressure_full_pct; /* pressure_full = 60 : full avg10, as systemd-oomd */
         uint64_t node_pressure_duration_usec; /* pressure_duration = 30s, as systemd-oomd */
-        uint64_t node_post_kill_delay_usec;   /* post_kill_delay = 15s : pressure lags a kill */
+        uint64_t node_post_kill_delay_usec;   /* post_kill_delay = 2s : for a kill to show */
+        uint64_t node_fast_interval_usec;     /* fast_interval = 100ms : while the node is short */
 
         /* [runtimes]: where container names come from ("" : do not ask that runtime) */
         char *docker_socket;           /* docker_socket = /var/run/docker.sock */

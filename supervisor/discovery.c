@@ -25,6 +25,7 @@
 #include "events.h"
 #include "log.h"
 #include "names.h"
+#include "node.h"
 #include "timeutil.h"
 
 #define WATCH_MASK (IN_CREATE | IN_DELETE | IN_MODIFY | IN_ONLYDIR | IN_EXCL_UNLINK)
@@ -108,6 +109,7 @@ struct watch *discovery_add(struct agent *a, int dirfd, const char *path, bool d
                 return NULL;
         }
         a->watches.n_containers++;
+        node_reserve_candidates(a);
         emitter_emit(a->emitter, event_container_seen(w));
         enforce_adopt(a, w);
         enforce_evaluate(a, w, SIGNAL_DISCOVERY, w->seen_usec);

@@ -124,6 +124,17 @@ static const struct policy_point *history_since(const struct policy_state *s, ui
         return p;
 }
 
+double policy_growth_over(const struct policy_state *s, uint64_t span_usec)
+{
+        const struct policy_point *now = policy_history_at(s, 0);
+        const struct policy_point *then = now ? history_since(s, now->usec, span_usec) : NULL;
+
+        if (!then || now->usec == then->usec)
+                return 0;
+        return ((double) now->footprint_bytes - (double) then->footprint_bytes) /
+               (double) (now->usec - then->usec) * USEC_PER_SEC;
+}
+
 static uint64_t rise(uint64_t now, uint64_t then)
 {
         return now > then ? now - then : 0;
@@ -556,49 +567,4 @@ enum policy_mark policy_mark_from_string(const char *s)
                 if (strcmp(s, mark_names[m]) == 0)
                         return (enum policy_mark) m;
         return MARK_NONE;
-}
-
-/* ---- node pressure ---- */
-
-static unsigned mark_tier(enum policy_mark m)
-{
-        switch (m) {
-        case MARK_PREFER:
-                return 0;
-        case MARK_NONE:
-                return 1;
-        case MARK_AVOID:
-                return 2;
-        case MARK_PROTECT:
-        case _MARK_MAX:
-                break;
-        }
-        return 3;
-}
-
-static int compare_candidates(const void *a, const void *b)
-{
-        const struct victim_candidate *x = a, *y = b;
-        unsigned tx = mark_tier(x->mark), ty = mark_tier(y->mark);
-
-        if (tx != ty)
-                return tx < ty ? -1 : 1;
-        if (x->score != y->score)
-                return x->score > y->score ? -1 : 1;
-        return 0;
-}
-
-void policy_rank_victims(struct victim_candidate *c, unsigned n, unsigned *ret_eligible)
-{
-        unsigned eligible = 0;
-
-        for (unsigned i = 0; i < n; i++) {
-                double above = (double) c[i].working_set_bytes - (double) c[i].protected_bytes;
-                double growth = fmax(c[i].rate_bytes_per_sec, 0) * 10.0;
-                c[i].score = fmax(above, 0) + growth;
-                if (c[i].mark != MARK_PROTECT)
-                        eligible++;
-        }
-        qsort(c, n, sizeof(*c), compare_candidates);
-        *ret_eligible = eligible;
 }

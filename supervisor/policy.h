@@ -179,6 +179,13 @@ void policy_adopt_band(struct policy_state *s, uint64_t owner_high, uint64_t ban
 /* The band could not be written: not tried again for the same memory.max. */
 void policy_guard_failed(struct policy_state *s);
 
+/*
+ * The footprint's growth per second over about the last span (from the newest
+ * history point at least span old, or the oldest there is): what it does now,
+ * where rate_bytes_per_sec is smoothed over rate_window.
+ */
+double policy_growth_over(const struct policy_state *s, uint64_t span_usec);
+
 /* The history point n steps back (0: newest), or NULL. */
 const struct policy_point *policy_history_at(const struct policy_state *s, unsigned n);
 
@@ -186,21 +193,3 @@ const char *policy_action_to_string(enum policy_action a);
 const char *policy_reason_to_string(enum policy_reason r);
 const char *policy_mark_to_string(enum policy_mark m);
 enum policy_mark policy_mark_from_string(const char *s);
-
-/* One container as the node-pressure ranking sees it. */
-struct victim_candidate {
-        const void *id; /* the caller's handle */
-        uint64_t working_set_bytes;
-        uint64_t protected_bytes; /* max(memory.min, memory.low): what it was promised */
-        double rate_bytes_per_sec;
-        enum policy_mark mark;
-        double score; /* filled by policy_rank_victims */
-};
-
-/*
- * Orders candidates best victim first, like systemd-oomd but with the reasons
- * kept: prefer-marked before unmarked before avoid-marked (protect-marked are
- * never candidates: they are moved to the end and *ret_eligible excludes them);
- * within a tier by score = working set above protection + 10 s of growth.
- */
-void policy_rank_victims(struct victim_candidate *c, unsigned n, unsigned *ret_eligible);

@@ -78,7 +78,7 @@ static int on_trigger(sd_event_source *s, int fd, uint32_t revents, void *userda
                 return 0;
         emitter_emit(a->emitter, event_pressure(a, w, PRESSURE_PSI_TRIGGER));
         if (node_is_slice(a, w))
-                node_pressure_check(a, w, signal_usec);
+                node_check(a, w, signal_usec);
         enforce_evaluate(a, w, SIGNAL_PSI_TRIGGER, signal_usec);
         return 0;
 }

@@ -30,6 +30,7 @@
 #include "log.h"
 #include "names-session.h"
 #include "names.h"
+#include "node.h"
 #include "timeutil.h"
 
 struct run_options {
@@ -339,6 +340,7 @@ static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *s
                 ctx->agent.rules = (struct classify_rules){.globs = ctx->config.container_globs,
                                                            .all = ctx->config.all};
                 enforce_policy_config(&ctx->config, &ctx->agent.policy);
+                node_config_from(&ctx->config, &ctx->agent.node.config);
                 reconfigure_names(&ctx->agent);
         }
         int r = emitter_reopen(ctx->agent.emitter);
@@ -406,7 +408,10 @@ static int agent_start(struct run_context *ctx)
         a->inotify_fd = -1;
         a->node_memory.fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
         if (a->node_memory.fd < 0)
-                log_warning("cannot open /proc/meminfo: %m; the node's swap is not counted");
+                log_warning("cannot open /proc/meminfo: %m; the node's memory is not judged");
+        a->node_memory.swaps_fd = open("/proc/swaps", O_RDONLY | O_CLOEXEC);
+        a->node.vmstat_fd = open("/proc/vmstat", O_RDONLY | O_CLOEXEC);
+        node_config_from(a->config, &a->node.config);
         node_memory_update(a);
         a->start_usec = now_usec();
         a->once = ctx->options->once;
@@ -460,8 +465,13 @@ static void agent_stop(struct agent *a)
         sd_event_unref(a->loop);
         if (a->rootfd >= 0)
                 close(a->rootfd);
+        node_stop(a);
         if (a->node_memory.fd >= 0)
                 close(a->node_memory.fd);
+        if (a->node_memory.swaps_fd >= 0)
+                close(a->node_memory.swaps_fd);
+        if (a->node.vmstat_fd >= 0)
+                close(a->node.vmstat_fd);
         read_buf_free(&a->node_memory.buf);
 }
 
@@ -511,7 +521,7 @@ int verb_run(int argc, char *argv[])
         if (fr < 0)
                 log_warning("cannot raise the open file limit: %s", strerror(-fr));
         ctx.agent.rootfd = -1;
-        ctx.agent.node_memory.fd = -1;
+        ctx.agent.node_memory.fd = ctx.agent.node_memory.swaps_fd = ctx.agent.node.vmstat_fd = -1;
         r = agent_start(&ctx);
         if (r >= 0) {
                 if (o.once)

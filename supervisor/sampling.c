@@ -143,7 +143,7 @@ void sampling_round(struct agent *a, uint64_t now)
                 if (w->is_container)
                         sample_container(a, w, now, elapsed);
                 else if (node_is_slice(a, w))
-                        node_pressure_check(a, w, now);
+                        node_check(a, w, now);
         }
         a->last_round_usec = now;
         a->rounds++;

@@ -199,7 +199,7 @@ static void test_example_config(void **state)
                 *o++ = text[i];
         }
         *o = '\0';
-        assert_int_equal(keys, 40);
+        assert_int_equal(keys, 45);
         assert_int_equal(load_text(&c, out, &err, NULL, 0), 0);
         assert_config_equal(&c, &d);
         assert_defaults(&c);
@@ -715,9 +715,14 @@ static void test_write_defaults(void **state)
                                   "\n"
                                   "[node]\n"
                                   "slice =\n"
+                                  "mem_floor = 4\n"
+                                  "swap_floor = 10\n"
+                                  "sustain = 5s\n"
+                                  "horizon = 2min\n"
                                   "pressure_full = 60\n"
                                   "pressure_duration = 30s\n"
-                                  "post_kill_delay = 15s\n"
+                                  "post_kill_delay = 2s\n"
+                                  "fast_interval = 100ms\n"
                                   "\n"
                                   "[runtimes]\n"
                                   "docker_socket = /var/run/docker.sock\n"

@@ -707,126 +707,6 @@ static void test_to_string(void **unused)
         assert_int_equal(policy_mark_from_string(NULL), MARK_NONE);
 }
 
-struct rank_case {
-        const char *name;
-        struct victim_candidate in[8];
-        unsigned n;
-        unsigned eligible;
-        const char *order[8]; /* ids expected in order; NULL: either of a tie (see below) */
-        double scores[8];     /* by expected position; < 0: not checked */
-};
-
-#define C(id, ws, prot, rate, mark)                                                                \
-        {                                                                                          \
-                (id), (ws), (prot), (rate), (mark), -1                                             \
-        }
-
-static const struct rank_case rank_cases[] = {
-        {
-                "tiers",
-                {
-                        C("x1", 2 * GiB, 0, 0, MARK_PROTECT), /* biggest, first: still last */
-                        C("n1", 500 * MiB, 0, 0, MARK_NONE),
-                        C("a1", GiB, 0, 0, MARK_AVOID),
-                        C("p2", 50 * MiB, 0, 0, MARK_PREFER),
-                        C("n2", 400 * MiB, 0, 20.0 * (double) MiB, MARK_NONE),
-                        C("p1", 100 * MiB, 0, 0, MARK_PREFER),
-                },
-                6,
-                5,
-                {"p1", "p2", "n2", "n1", "a1", "x1"},
-                {100.0 * MiB, 50.0 * MiB, 600.0 * MiB, 500.0 * MiB, 1024.0 * MiB, -1},
-        },
-        {
-                "protection and growth",
-                {
-                        C("n1", 300 * MiB, 250 * MiB, 0, MARK_NONE),
-                        C("n3", 200 * MiB, GiB, 0, MARK_NONE), /* below its memory.low: 0 */
-                        C("n2", 100 * MiB, 0, 0, MARK_NONE), C("n4", 10 * MiB, 0, 0, MARK_NONE),
-                        C("n5", 200 * MiB, GiB, 2.0 * (double) MiB, MARK_NONE),
-                        C("n6", 60 * MiB, 0, -5.0 * (double) MiB, MARK_NONE), /* shrinking */
-                },
-                6,
-                6,
-                {"n2", "n6", "n1", "n5", "n4", "n3"},
-                {100.0 * MiB, 60.0 * MiB, 50.0 * MiB, 20.0 * MiB, 10.0 * MiB, 0},
-        },
-        {
-                "only protected",
-                {
-                        C("x1", GiB, 0, 0, MARK_PROTECT),
-                        C("x2", 2 * GiB, 0, 0, MARK_PROTECT),
-                },
-                2,
-                0,
-                {NULL, NULL},
-                {-1, -1},
-        },
-        {
-                "ties below a clear top",
-                {
-                        C("t1", 100 * MiB, 0, 0, MARK_NONE),
-                        C("top", 300 * MiB, 0, 0, MARK_NONE),
-                        C("t2", 100 * MiB, 0, 0, MARK_NONE),
-                        C("t3", 150 * MiB, 50 * MiB, 0, MARK_NONE), /* ties at 100 MiB too */
-                        C("av", 900 * MiB, 0, 0, MARK_AVOID),
-                },
-                5,
-                5,
-                {"top", NULL, NULL, NULL, "av"},
-                {300.0 * MiB, 100.0 * MiB, 100.0 * MiB, 100.0 * MiB, 900.0 * MiB},
-        },
-        {"empty", {C("unused", 0, 0, 0, MARK_NONE)}, 0, 0, {NULL}, {-1}},
-};
-
-static void test_rank_victims(void **unused)
-{
-        (void) unused;
-
-        for (size_t k = 0; k < ARRAY_LEN(rank_cases); k++) {
-                const struct rank_case *rc = &rank_cases[k];
-                struct victim_candidate c[8];
-                unsigned eligible = 12345;
-
-                memcpy(c, rc->in, sizeof(c));
-                policy_rank_victims(c, rc->n, &eligible);
-                if (eligible != rc->eligible) {
-                        print_error("%s: eligible %u, want %u\n", rc->name, eligible, rc->eligible);
-                        fail();
-                }
-                for (unsigned i = 0; i < rc->n; i++) {
-                        const char *got = c[i].id;
-                        if (rc->order[i] && strcmp(got, rc->order[i]) != 0) {
-                                print_error("%s: position %u is %s, want %s\n", rc->name, i, got,
-                                            rc->order[i]);
-                                fail();
-                        }
-                        if (rc->scores[i] >= 0 && fabs(c[i].score - rc->scores[i]) > 1.0) {
-                                print_error("%s: position %u (%s) score %.0f, want %.0f\n",
-                                            rc->name, i, got, c[i].score, rc->scores[i]);
-                                fail();
-                        }
-                        /* protect-marked exactly in the tail past the eligible ones */
-                        if ((i >= rc->eligible) != (c[i].mark == MARK_PROTECT)) {
-                                print_error("%s: position %u (%s) mark %d, eligible %u\n", rc->name,
-                                            i, got, c[i].mark, rc->eligible);
-                                fail();
-                        }
-                }
-                /* A permutation: every input id still present once. */
-                for (unsigned i = 0; i < rc->n; i++) {
-                        unsigned seen = 0;
-                        for (unsigned j = 0; j < rc->n; j++)
-                                seen += c[j].id == rc->in[i].id;
-                        if (seen != 1) {
-                                print_error("%s: %s present %u times\n", rc->name,
-                                            (const char *) rc->in[i].id, seen);
-                                fail();
-                        }
-                }
-        }
-}
-
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -859,7 +739,6 @@ int main(void)
                 cmocka_unit_test(test_adopt_band),
                 cmocka_unit_test(test_history),
                 cmocka_unit_test(test_to_string),
-                cmocka_unit_test(test_rank_victims),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

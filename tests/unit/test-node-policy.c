@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Unit tests for the node-pressure rules and ranking (supervisor/node-policy.c):
+ * a node of 1 GiB (MemTotal) whose headroom moves as a scenario says, sampled as
+ * the agent does, the state carried from call to call. Numbers are derived from
+ * node_config_defaults (pinned by test_defaults): floor 4 % (40.96 MiB), sustain
+ * 5 s, horizon 120 s, pause 2 s, swap floor 10 % with memory below 10 %,
+ * pressure 60 % for 30 s, hold 2 s, fast below 20 % or within 10 s of the floor.
+ */
+
+/* cmocka.h needs these first, in this order. */
+/* clang-format off */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "supervisor/node-policy.h"
+
+#define MiB   (UINT64_C(1) << 20)
+#define GiB   (UINT64_C(1) << 30)
+#define T0_MS UINT64_C(1000000)
+
+struct sim {
+        const char *name;
+        struct node_config cfg;
+        struct node_state state;
+        struct node_decision last;
+        uint64_t psi_total;
+        unsigned step;
+};
+
+struct obs {
+        double avail_mib;
+        double swap_total_mib, swap_free_mib;
+        double psi_avg10; /* percent */
+};
+
+static void sim_init(struct sim *s, const char *name)
+{
+        memset(s, 0, sizeof(*s));
+        s->name = name;
+        node_config_defaults(&s->cfg);
+}
+
+static enum node_rule sim_at(struct sim *s, uint64_t t_ms, struct obs o)
+{
+        struct node_state next;
+        struct node_input in = {
+                .now_usec = (T0_MS + t_ms) * 1000,
+                .mem_total_bytes = GiB,
+                .mem_available_bytes = (uint64_t) (o.avail_mib * (double) MiB),
+                .swap_total_bytes = (uint64_t) (o.swap_total_mib * (double) MiB),
+                .swap_free_bytes = (uint64_t) (o.swap_free_mib * (double) MiB),
+                .psi_full_avg10 = (uint32_t) (o.psi_avg10 * 100),
+                .psi_full_total_usec = s->psi_total,
+        };
+        memset(&next, 0xa5, sizeof(next));
+        node_evaluate(&s->cfg, &s->state, &in, &next, &s->last);
+        s->state = next;
+        s->step++;
+        return s->last.rule;
+}
+
+#define CHECK(s, t, cond, ...)                                                                     \
+        do {                                                                                       \
+                if (!(cond)) {                                                                     \
+                        print_error("%s: step %u (t=%.1f s): ", (s)->name, (s)->step,              \
+                                    (double) (t) / 1000.0);                                        \
+                        print_error(__VA_ARGS__);                                                  \
+                        print_error("\n");                                                         \
+                        fail();                                                                    \
+                }                                                                                  \
+        } while (0)
+
+/*
+ * Samples every every_ms from 0 to end_ms, the headroom given by f(t); returns the
+ * time the first rule fired (and which in *rule), or UINT64_MAX.
+ */
+static uint64_t run(struct sim *s, uint64_t end_ms, uint64_t every_ms, double (*f)(uint64_t),
+                    enum node_rule *rule)
+{
+        for (uint64_t t = 0; t <= end_ms; t += every_ms) {
+                enum node_rule r = sim_at(s, t, (struct obs){.avail_mib = f(t)});
+                if (r != NODE_RULE_NONE) {
+                        *rule = r;
+                        return t;
+                }
+        }
+        *rule = NODE_RULE_NONE;
+        return UINT64_MAX;
+}
+
+static void test_defaults(void **unused)
+{
+        struct node_config c;
+        (void) unused;
+
+        node_config_defaults(&c);
+        assert_true(c.mem_floor_fraction == 0.04);
+        assert_true(c.swap_floor_fraction == 0.10);
+        assert_true(c.swap_mem_fraction == 0.10);
+        assert_int_equal(c.sustain_usec, 5000000);
+        assert_int_equal(c.horizon_usec, 120000000);
+        assert_int_equal(c.pause_usec, 2000000);
+        assert_int_equal(c.pressure_full_permyriad, 6000);
+        assert_int_equal(c.pressure_duration_usec, 30000000);
+        assert_int_equal(c.hold_usec, 2000000);
+        assert_true(c.fast_fraction == 0.20);
+        assert_int_equal(c.fast_interval_usec, 100000);
+}
+
+static double steady(uint64_t t)
+{
+        return 700 + ((t / 1000) % 2 ? 0.5 : 0); /* MemAvailable wobbles by half a MiB */
+}
+
+static void test_steady_node(void **unused)
+{
+        struct sim s;
+        enum node_rule r;
+        (void) unused;
+
+        sim_init(&s, "steady");
+        assert_int_equal(run(&s, 600000, 1000, steady, &r), UINT64_MAX);
+        assert_int_equal(s.last.next_check_usec, 0);
+        assert_int_equal(s.state.fall_start_usec, 0);
+}
+
+/* A 4 MiB/s leak from 800 MiB: gone to the floor at 189.76 s; 120 s before, at 70 s. */
+static double leak4(uint64_t t)
+{
+        return 800 - 4.0 * (double) t / 1000;
+}
+
+static void test_slow_leak(void **unused)
+{
+        struct sim s;
+        enum node_rule r;
+        (void) unused;
+
+        sim_init(&s, "leak 4 MiB/s");
+        uint64_t at = run(&s, 200000, 1000, leak4, &r);
+        assert_int_equal(r, NODE_RULE_TRAJECTORY);
+        assert_int_equal(at, 70000);
+        const struct node_evidence *e = &s.last.evidence;
+        assert_true(fabs(e->fall_bytes_per_sec - 4.0 * MiB) < 0.01 * MiB);
+        assert_int_equal(e->falling_usec, 70000000);
+        assert_true(e->eta_usec > 119000000 && e->eta_usec <= 120000000);
+}
+
+/* 64 MiB/s: the trajectory fires once it fell for sustain (5 s), its eta long below 120 s. */
+static double grow64(uint64_t t)
+{
+        return 800 - 64.0 * (double) t / 1000;
+}
+
+static void test_medium_grower(void **unused)
+{
+        struct sim s;
+        enum node_rule r;
+        (void) unused;
+
+        sim_init(&s, "grow 64 MiB/s");
+        assert_int_equal(run(&s, 20000, 1000, grow64, &r), 5000);
+        assert_int_equal(r, NODE_RULE_TRAJECTORY);
+}
+
+/*
+ * A batch job fills 700 MiB at 300 MiB/s and stops with 100 MiB left (8 % of a
+ * 1 GiB node's 800 MiB free, plus what the kernel can reclaim): nobody dies. The
+ * same fill that does not stop meets the floor, sampled at the fast interval.
+ */
+static double filler(uint64_t t)
+{
+        double left = 800 - 300.0 * (double) t / 1000;
+        return left > 100 ? left : 100;
+}
+
+static double runaway(uint64_t t)
+{
+        double left = 800 - 300.0 * (double) t / 1000;
+        return left > 0 ? left : 0;
+}
+
+static void test_fast_fill_lives(void **unused)
+{
+        struct sim s;
+        enum node_rule r;
+        (void) unused;
+
+        sim_init(&s, "fast fill");
+        assert_int_equal(run(&s, 120000, 100, filler, &r), UINT64_MAX);
+}
+
+static void test_fast_runaway_floor(void **unused)
+{
+        struct sim s;
+        enum node_rule r;
+        (void) unused;
+
+        sim_init(&s, "fast runaway");
+        uint64_t at = run(&s, 10000, 100, runaway, &r);
+        assert_int_equal(r, NODE_RULE_FLOOR);
+        /* 40.96 MiB is reached between 2500 ms (50 MiB) and 2600 ms (20 MiB). */
+        assert_int_equal(at, 2600);
+        assert_int_not_equal(s.last.next_check_usec, 0);
+}
+
+/* Below the floor but no longer falling: a lean node, not one running out. */
+static double lean(uint64_t t)
+{
+        return t < 3000 ? 800 - 260.0 * (double) t / 1000 : 20;
+}
+
+static void test_lean_but_stable(void **unused)
+{
+        struct sim s;
+        (void) unused;
+
+        sim_init(&s, "lean");
+        for (uint64_t t = 0; t < 2900; t += 100)
+                sim_at(&s, t, (struct obs){.avail_mib = lean(t)});
+        /* At 3 s it lands at 20 MiB, below the floor, still falling: floor. */
+        CHECK(&s, 3000, sim_at(&s, 3000, (struct obs){.avail_mib = 20}) == NODE_RULE_FLOOR,
+              "no floor at 20 MiB while falling");
+        node_acted(&s.cfg, &s.state, (T0_MS + 3000) * 1000);
+        for (uint64_t t = 3100; t < 60000; t += 100)
+                CHECK(&s, t, sim_at(&s, t, (struct obs){.avail_mib = 20}) == NODE_RULE_NONE,
+                      "acted on a node that stopped falling");
+}
+
+/* A fall that pauses for more than 2 s starts over: sustain counts from the new fall. */
+static double pausing(uint64_t t)
+{
+        if (t <= 4000)
+                return 800 - 64.0 * (double) t / 1000;
+        if (t <= 7000)
+                return 544;
+        return 544 - 64.0 * (double) (t - 7000) / 1000;
+}
+
+static void test_pause_restarts(void **unused)
+{
+        struct sim s;
+        enum node_rule r;
+        (void) unused;
+
+        sim_init(&s, "pause");
+        /* The new fall starts at the 7 s point: sustain at 12 s. */
+        assert_int_equal(run(&s, 20000, 1000, pausing, &r), 12000);
+        assert_int_equal(r, NODE_RULE_TRAJECTORY);
+}
+
+static void test_swap_rule(void **unused)
+{
+        struct sim s;
+        (void) unused;
+
+        sim_init(&s, "swap");
+        /* Swap nearly full but memory plentiful: the node is fine. */
+        assert_int_equal(
+                sim_at(&s, 0,
+                       (struct obs){.avail_mib = 500, .swap_total_mib = 512, .swap_free_mib = 40}),
+                NODE_RULE_NONE);
+        /* Both short: the node thrashes instead of OOMing. */
+        assert_int_equal(
+                sim_at(&s, 1000,
+                       (struct obs){.avail_mib = 500, .swap_total_mib = 512, .swap_free_mib = 40}),
+                NODE_RULE_NONE);
+        assert_int_equal(
+                sim_at(&s, 2000,
+                       (struct obs){.avail_mib = 100, .swap_total_mib = 512, .swap_free_mib = 50}),
+                NODE_RULE_SWAP);
+}
+
+static void test_pressure_rule(void **unused)
+{
+        struct sim s;
+        (void) unused;
+
+        sim_init(&s, "pressure");
+        for (uint64_t t = 0; t < 30000; t += 1000)
+                CHECK(&s, t,
+                      sim_at(&s, t, (struct obs){.avail_mib = 500, .psi_avg10 = 70}) ==
+                              NODE_RULE_NONE,
+                      "pressure before 30 s");
+        assert_int_equal(sim_at(&s, 30000, (struct obs){.avail_mib = 500, .psi_avg10 = 70}),
+                         NODE_RULE_PRESSURE);
+        /* It dipped below: the 30 s start over. */
+        sim_init(&s, "pressure dip");
+        for (uint64_t t = 0; t <= 40000; t += 1000)
+                CHECK(&s, t,
+                      sim_at(&s, t,
+                             (struct obs){.avail_mib = 500,
+                                          .psi_avg10 = t == 20000 ? 59.0 : 70.0}) == NODE_RULE_NONE,
+                      "a dip did not reset");
+}
+
+/* After an action the rules wait hold_usec: the memory it freed takes a moment to show. */
+static void test_hold(void **unused)
+{
+        struct sim s;
+        enum node_rule r;
+        (void) unused;
+
+        sim_init(&s, "hold");
+        uint64_t at = run(&s, 10000, 100, runaway, &r);
+        node_acted(&s.cfg, &s.state, (T0_MS + at) * 1000);
+        for (uint64_t t = at + 100; t < at + 2000; t += 100)
+                CHECK(&s, t, sim_at(&s, t, (struct obs){.avail_mib = 10}) == NODE_RULE_NONE,
+                      "acted during the hold");
+}
+
+/* Sampled fast while the headroom is short (below 20 %) or the floor is within 10 s. */
+static void test_fast_checks(void **unused)
+{
+        struct sim s;
+        (void) unused;
+
+        sim_init(&s, "fast checks");
+        sim_at(&s, 0, (struct obs){.avail_mib = 500});
+        assert_int_equal(s.last.next_check_usec, 0);
+        sim_at(&s, 1000, (struct obs){.avail_mib = 200});
+        assert_int_equal(s.last.next_check_usec, (T0_MS + 1100) * 1000);
+        sim_init(&s, "fast when close");
+        sim_at(&s, 0, (struct obs){.avail_mib = 800});
+        sim_at(&s, 1000, (struct obs){.avail_mib = 600}); /* 200 MiB/s: the floor in 2.8 s */
+        assert_int_equal(s.last.next_check_usec, (T0_MS + 1100) * 1000);
+}
+
+#define C(id, fp, prot, swap, rate, mark, qos)                                                     \
+        {                                                                                          \
+                (id), (fp) *MiB, (prot) *MiB, (swap) *MiB, (rate) * (double) MiB, (mark), (qos),   \
+                        -1                                                                         \
+        }
+
+static void expect_order(struct victim_candidate *v, unsigned n, const char *const *order)
+{
+        for (unsigned i = 0; i < n; i++)
+                if (strcmp((const char *) v[i].id, order[i]) != 0) {
+                        print_error("position %u is %s, want %s\n", i, (const char *) v[i].id,
+                                    order[i]);
+                        fail();
+                }
+}
+
+/* Marks first, then QoS as kubelet evicts, then the score. */
+static void test_rank_tiers(void **unused)
+{
+        struct node_config c;
+        unsigned eligible;
+        struct victim_candidate v[] = {
+                C("guaranteed-big", 600, 600, 0, 0, MARK_NONE, QOS_TIER_GUARANTEED),
+                C("burstable-within", 300, 400, 0, 0, MARK_NONE, QOS_TIER_WITHIN),
+                C("besteffort-small", 50, 0, 0, 1, MARK_NONE, QOS_TIER_BESTEFFORT),
+                C("plain-big", 500, 0, 0, 0, MARK_NONE, QOS_TIER_ABOVE_REQUEST),
+                C("avoided", 900, 0, 0, 0, MARK_AVOID, QOS_TIER_BESTEFFORT),
+                C("preferred", 10, 0, 0, 0, MARK_PREFER, QOS_TIER_GUARANTEED),
+                C("protected", 2000, 0, 0, 50, MARK_PROTECT, QOS_TIER_BESTEFFORT),
+        };
+        static const char *const order[] = {
+                "preferred",      "besteffort-small", "plain-big", "burstable-within",
+                "guaranteed-big", "avoided",          "protected",
+        };
+        (void) unused;
+
+        node_config_defaults(&c);
+        node_rank_victims(&c, NODE_RULE_FLOOR, v, 7, &eligible);
+        assert_int_equal(eligible, 6);
+        expect_order(v, 7, order);
+        /* besteffort-small: 50 MiB + 10 s of 1 MiB/s. */
+        assert_true(fabs(v[1].score - 60.0 * MiB) < 1);
+}
+
+/*
+ * The same node seen by the floor (10 s of growth) and by the trajectory (120 s):
+ * a steady 400 MiB holder ranks above a 4 MiB/s leak of 20 MiB at the floor, the
+ * leak above it on its trajectory.
+ */
+static void test_rank_horizon(void **unused)
+{
+        struct node_config c;
+        unsigned eligible;
+        struct victim_candidate v[] = {
+                C("steady", 400, 0, 0, 0, MARK_NONE, QOS_TIER_ABOVE_REQUEST),
+                C("leak", 20, 0, 0, 4, MARK_NONE, QOS_TIER_ABOVE_REQUEST),
+        };
+        (void) unused;
+
+        node_config_defaults(&c);
+        node_rank_victims(&c, NODE_RULE_FLOOR, v, 2, &eligible);
+        expect_order(v, 2, (const char *const[]){"steady", "leak"});
+        node_rank_victims(&c, NODE_RULE_TRAJECTORY, v, 2, &eligible);
+        expect_order(v, 2, (const char *const[]){"leak", "steady"});
+        assert_true(fabs(v[0].score - 500.0 * MiB) < 1);
+}
+
+/* Swap ranks by swap alone (systemd-oomd's ManagedOOMSwap kills the largest swap user). */
+static void test_rank_swap(void **unused)
+{
+        struct node_config c;
+        unsigned eligible;
+        struct victim_candidate v[] = {
+                C("big", 800, 0, 10, 0, MARK_NONE, QOS_TIER_ABOVE_REQUEST),
+                C("swapper", 100, 0, 300, 0, MARK_NONE, QOS_TIER_ABOVE_REQUEST),
+        };
+        (void) unused;
+
+        node_config_defaults(&c);
+        node_rank_victims(&c, NODE_RULE_SWAP, v, 2, &eligible);
+        expect_order(v, 2, (const char *const[]){"swapper", "big"});
+}
+
+static void test_to_string(void **unused)
+{
+        static const char *const rules[] = {"none", "floor", "trajectory", "swap", "pressure"};
+        (void) unused;
+
+        assert_int_equal(sizeof(rules) / sizeof(rules[0]), _NODE_RULE_MAX);
+        for (unsigned i = 0; i < _NODE_RULE_MAX; i++)
+                assert_string_equal(node_rule_to_string((enum node_rule) i), rules[i]);
+        assert_null(node_rule_to_string(_NODE_RULE_MAX));
+        assert_string_equal(victim_qos_to_string(QOS_TIER_BESTEFFORT), "besteffort");
+        assert_string_equal(victim_qos_to_string(QOS_TIER_GUARANTEED), "guaranteed");
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_defaults),
+                cmocka_unit_test(test_steady_node),
+                cmocka_unit_test(test_slow_leak),
+                cmocka_unit_test(test_medium_grower),
+                cmocka_unit_test(test_fast_fill_lives),
+                cmocka_unit_test(test_fast_runaway_floor),
+                cmocka_unit_test(test_lean_but_stable),
+                cmocka_unit_test(test_pause_restarts),
+                cmocka_unit_test(test_swap_rule),
+                cmocka_unit_test(test_pressure_rule),
+                cmocka_unit_test(test_hold),
+                cmocka_unit_test(test_fast_checks),
+                cmocka_unit_test(test_rank_tiers),
+                cmocka_unit_test(test_rank_horizon),
+                cmocka_unit_test(test_rank_swap),
+                cmocka_unit_test(test_to_string),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
