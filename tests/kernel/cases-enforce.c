@@ -29,20 +29,6 @@ static ssize_t getxattr_len(int fd, const char *name)
         return fgetxattr(fd, name, v, sizeof(v));
 }
 
-/* Waits for a cgroup to have no process left; fails the case after timeout_ms. */
-static void assert_emptied(int cg, unsigned timeout_ms)
-{
-        struct read_buf buf = {0};
-        int r;
-
-        for (unsigned waited = 0; (r = cg_populated(cg, &buf)) != 0; waited += 10) {
-                KT_ASSERT(r > 0, "cgroup.events: %s", strerror(-r));
-                KT_ASSERT(waited < timeout_ms, "still populated %u ms after the kill", timeout_ms);
-                kt_sleep_ms(10);
-        }
-        read_buf_free(&buf);
-}
-
 /* Fails the case if any event of one of these types names cgroup. */
 static void assert_no_action(struct kt_agent *a, const char *cgroup)
 {
@@ -80,12 +66,6 @@ static int limited_child(int cg, const char *name, const char *max, struct kt_ag
         return child;
 }
 
-static void start_agent(struct kt_agent *a, const char *name, const char *const args[])
-{
-        kt_agent_start(a, name, args);
-        kt_agent_expect(a, "started", NULL, 10000);
-}
-
 void case_enforce_runaway_killed(void)
 {
         int cg = kt_cgroup_new("enf-runaway");
@@ -93,7 +73,7 @@ void case_enforce_runaway_killed(void)
         char path[256];
 
         kt_delegate(cg);
-        start_agent(&a, "enforce_runaway_killed", AGENT("cgmem-ktest/enf-runaway/*"));
+        kt_agent_start_ready(&a, "enforce_runaway_killed", AGENT("cgmem-ktest/enf-runaway/*"));
         int hog_cg = limited_child(cg, "hog", "268435456", &a);
         kt_agent_cgroup("hog", path, sizeof(path));
 
@@ -101,7 +81,7 @@ void case_enforce_runaway_killed(void)
         json_t *kill = kt_agent_expect(&a, "kill", path, 20000);
         kt_log("killed for %s, %lld us after the %s signal", kt_json_str(kill, "reason"),
                (long long) kt_json_int(kill, "latency_usec"), kt_json_str(kill, "signal"));
-        assert_emptied(hog_cg, 2000);
+        kt_assert_emptied(hog_cg, 2000);
         int status = kt_wait(hog, 5000);
         KT_ASSERT(status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
                   "hog status 0x%x", status);
@@ -123,7 +103,8 @@ void case_enforce_cache_and_steady_untouched(void)
         KT_ASSERT(file && access(file, R_OK) == 0, "KT_CACHE_FILE %s is not readable",
                   file ? file : "(unset)");
         kt_delegate(cg);
-        start_agent(&a, "enforce_cache_and_steady_untouched", AGENT("cgmem-ktest/enf-quiet/*"));
+        kt_agent_start_ready(&a, "enforce_cache_and_steady_untouched",
+                             AGENT("cgmem-ktest/enf-quiet/*"));
         int cache = limited_child(cg, "cache", "67108864", &a);
         int steady = limited_child(cg, "steady", "104857600", &a);
         kt_agent_cgroup("cache", cache_path, sizeof(cache_path));
@@ -160,7 +141,7 @@ void case_enforce_fill_98_lives(void)
         char path[256];
 
         kt_delegate(cg);
-        start_agent(&a, "enforce_fill_98_lives", AGENT("cgmem-ktest/enf-fill/*"));
+        kt_agent_start_ready(&a, "enforce_fill_98_lives", AGENT("cgmem-ktest/enf-fill/*"));
         int fill = limited_child(cg, "fill", "268435456", &a);
         kt_agent_cgroup("fill", path, sizeof(path));
         /* 251 MiB of 256: 98 %, plus memhog's own code, stack and page tables. */
@@ -219,7 +200,8 @@ void case_enforce_hot_cache_throughput(void)
 
         kt_delegate(cg);
         /* Only the agent-* children are containers; kernel-* are the kernel's alone. */
-        start_agent(&a, "enforce_hot_cache_throughput", AGENT("cgmem-ktest/enf-hot/agent-*"));
+        kt_agent_start_ready(&a, "enforce_hot_cache_throughput",
+                             AGENT("cgmem-ktest/enf-hot/agent-*"));
         for (int i = 0; i < 2; i++) {
                 snprintf(name, sizeof(name), "kernel-%d", i);
                 alone += hot_cache_passes(cg, name, 20000);
@@ -248,7 +230,7 @@ void case_enforce_owner_high_after_max(void)
         char path[256], late_path[256];
 
         kt_delegate(cg);
-        start_agent(&a, "enforce_owner_high_after_max", AGENT("cgmem-ktest/enf-owner/*"));
+        kt_agent_start_ready(&a, "enforce_owner_high_after_max", AGENT("cgmem-ktest/enf-owner/*"));
         int c = kt_cgroup_child(cg, "c");
         kt_agent_cgroup("c", path, sizeof(path));
         kt_agent_expect(&a, "container_seen", path, 5000);
@@ -286,108 +268,6 @@ void case_enforce_owner_high_after_max(void)
                   "a clean stop changed an owner's memory.high");
 }
 
-/*
- * Node pressure, like systemd's own oomd test: three containers in a slice whose
- * memory.high the bloat one pushes against; the slice stalls, and one container
- * must die: bloat, or with bloat marked avoid, the next in the ranking.
- */
-struct node_setup {
-        int slice;
-        int bloat, steady, idle;
-        char bloat_path[256], steady_path[256];
-};
-
-static void node_setup(struct node_setup *n, int cg, bool bloat_avoid)
-{
-        kt_delegate(cg);
-        n->slice = kt_cgroup_child(cg, "slice");
-        kt_delegate(n->slice);
-        kt_write(n->slice, "memory.high", "167772160");
-        n->bloat = kt_cgroup_child(n->slice, "bloat");
-        n->steady = kt_cgroup_child(n->slice, "steady");
-        n->idle = kt_cgroup_child(n->slice, "idle");
-        kt_agent_cgroup("slice/bloat", n->bloat_path, sizeof(n->bloat_path));
-        kt_agent_cgroup("slice/steady", n->steady_path, sizeof(n->steady_path));
-        if (bloat_avoid)
-                KT_ASSERT(fsetxattr(n->bloat, "user.cgmem.policy", "avoid", 5, 0) == 0,
-                          "setxattr: %m");
-        kt_spawn_in(n->steady, (char *[]){"memhog", "--total", "40", "--hold", NULL});
-        kt_spawn_in(n->idle, (char *[]){"memhog", "--total", "1", "--hold", NULL});
-}
-
-static json_t *node_kill(struct kt_agent *a, struct node_setup *n, const char *victim)
-{
-        kt_spawn_in(n->bloat, (char *[]){"memhog", "--total", "400", NULL});
-        json_t *kill = kt_agent_expect(a, "kill", NULL, 40000);
-        KT_ASSERT(strcmp(kt_json_str(kill, "reason"), "node_pressure") == 0, "reason %s",
-                  kt_json_str(kill, "reason"));
-        KT_ASSERT(strcmp(kt_json_str(kill, "cgroup"), victim) == 0, "killed %s, not %s",
-                  kt_json_str(kill, "cgroup"), victim);
-        json_t *candidates = json_object_get(json_object_get(kill, "details"), "candidates");
-        KT_ASSERT(json_array_size(candidates) == 3, "%zu candidates weighed, not 3",
-                  json_array_size(candidates));
-        return kill;
-}
-
-#define NODE_ARGS(name)                                                                            \
-        "--set", "cgroup.containers=cgmem-ktest/" name "/slice/*", "--interval", "250ms", "--set", \
-                "node.slice=/cgmem-ktest/" name "/slice", "--set", "node.pressure_full=20",        \
-                "--set", "node.pressure_duration=2s"
-
-void case_enforce_node_pressure_kills_bloat(void)
-{
-        int cg = kt_cgroup_new("enf-node");
-        struct node_setup n;
-        struct kt_agent a;
-
-        node_setup(&n, cg, false);
-        start_agent(&a, "enforce_node_pressure_kills_bloat",
-                    (const char *const[]){NODE_ARGS("enf-node"), NULL});
-        node_kill(&a, &n, n.bloat_path);
-        assert_emptied(n.bloat, 2000);
-        KT_ASSERT(kt_read_value(n.steady, "memory.current") > 30 * MiB, "steady died too");
-        KT_ASSERT(kt_read_value(n.idle, "memory.current") > 0, "idle died too");
-        kt_agent_stop(&a);
-}
-
-void case_enforce_node_pressure_respects_avoid(void)
-{
-        int cg = kt_cgroup_new("enf-node-avoid");
-        struct node_setup n;
-        struct kt_agent a;
-
-        node_setup(&n, cg, true);
-        start_agent(&a, "enforce_node_pressure_respects_avoid",
-                    (const char *const[]){NODE_ARGS("enf-node-avoid"), NULL});
-        node_kill(&a, &n, n.steady_path);
-        assert_emptied(n.steady, 2000);
-        KT_ASSERT(kt_read_value(n.bloat, "memory.current") > 0, "the avoided bloat died");
-        kt_agent_stop(&a);
-}
-
-void case_enforce_node_pressure_dry_run(void)
-{
-        int cg = kt_cgroup_new("enf-node-dry");
-        struct node_setup n;
-        struct kt_agent a;
-
-        node_setup(&n, cg, false);
-        start_agent(&a, "enforce_node_pressure_dry_run",
-                    (const char *const[]){NODE_ARGS("enf-node-dry"), "--dry-run", NULL});
-        kt_spawn_in(n.bloat, (char *[]){"memhog", "--total", "400", NULL});
-        json_t *d = kt_agent_expect(&a, "decision", n.bloat_path, 40000);
-        KT_ASSERT(strcmp(kt_json_str(d, "action"), "kill") == 0, "decision %s",
-                  kt_json_str(d, "action"));
-        KT_ASSERT(json_is_true(json_object_get(d, "dry_run")), "not marked dry_run");
-        kt_sleep_ms(1000);
-        KT_ASSERT(kt_read_value(n.bloat, "memory.current") > 100 * MiB,
-                  "dry run, and bloat lost its memory anyway");
-        for (size_t i = 0; i < json_array_size(a.events); i++)
-                KT_ASSERT(strcmp(kt_json_str(json_array_get(a.events, i), "type"), "kill") != 0,
-                          "a kill in a dry run");
-        kt_agent_stop(&a);
-}
-
 /* The agent dies (SIGKILL) with its band on; a new one takes it over and gives it back. */
 void case_enforce_restart_adopts_band(void)
 {
@@ -397,7 +277,7 @@ void case_enforce_restart_adopts_band(void)
         const char *const *args = AGENT("cgmem-ktest/enf-restart/*");
 
         kt_delegate(cg);
-        start_agent(&a, "enforce_restart_adopts_band_1", args);
+        kt_agent_start_ready(&a, "enforce_restart_adopts_band_1", args);
         int c = limited_child(cg, "c", "134217728", &a);
         uint64_t band = kt_read_value(c, "memory.high");
         kt_agent_cgroup("c", path, sizeof(path));
@@ -405,7 +285,7 @@ void case_enforce_restart_adopts_band(void)
         KT_ASSERT(kt_wait(a.pid, 5000) != -1, "the agent outlived SIGKILL");
         KT_ASSERT(kt_read_value(c, "memory.high") == band, "the band is gone with the agent");
 
-        start_agent(&b, "enforce_restart_adopts_band_2", args);
+        kt_agent_start_ready(&b, "enforce_restart_adopts_band_2", args);
         json_t *adopted = kt_agent_expect(&b, "adopted", path, 10000);
         KT_ASSERT((uint64_t) kt_json_int(adopted, "high_bytes") == band, "adopted %lld, not %llu",
                   (long long) kt_json_int(adopted, "high_bytes"), (unsigned long long) band);
@@ -445,8 +325,8 @@ void case_enforce_stuck_at_high_killed(void)
 
         kt_delegate(cg);
         /* The stuck hog is all the VM runs: keep node pressure out of this case. */
-        start_agent(&a, "enforce_stuck_at_high_killed",
-                    AGENT("cgmem-ktest/enf-stuck/*", "--set", "node.pressure_full=100"));
+        kt_agent_start_ready(&a, "enforce_stuck_at_high_killed",
+                             AGENT("cgmem-ktest/enf-stuck/*", "--set", "node.pressure_full=100"));
         uint64_t start = kt_now_usec();
         int stuck = stuck_child(cg, &a, "stuck", path, sizeof(path));
         json_t *kill = kt_agent_expect(&a, "kill", path, 30000);
@@ -460,7 +340,7 @@ void case_enforce_stuck_at_high_killed(void)
                   "the kill event lacks the evidence it rested on");
         KT_ASSERT(strcmp(kt_json_str(kill, "reason"), "stuck_at_high") == 0, "reason %s",
                   kt_json_str(kill, "reason"));
-        assert_emptied(stuck, 2000);
+        kt_assert_emptied(stuck, 2000);
         KT_ASSERT(kt_read_key(stuck, "memory.events", "oom_kill") == 0, "the kernel killed");
         kt_agent_stop(&a);
 }
@@ -472,9 +352,9 @@ void case_enforce_stuck_at_high_released(void)
         char path[256];
 
         kt_delegate(cg);
-        start_agent(&a, "enforce_stuck_at_high_released",
-                    AGENT("cgmem-ktest/enf-stuck-rel/*", "--set", "enforce.stuck_kill=no", "--set",
-                          "node.pressure_full=100"));
+        kt_agent_start_ready(&a, "enforce_stuck_at_high_released",
+                             AGENT("cgmem-ktest/enf-stuck-rel/*", "--set", "enforce.stuck_kill=no",
+                                   "--set", "node.pressure_full=100"));
         int stuck = stuck_child(cg, &a, "stuck", path, sizeof(path));
         json_t *release = kt_agent_expect(&a, "release", path, 30000);
         KT_ASSERT(strcmp(kt_json_str(release, "reason"), "stuck_at_high") == 0, "reason %s",

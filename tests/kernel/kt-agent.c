@@ -117,6 +117,19 @@ const char *kt_json_str(json_t *o, const char *path)
         return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+json_t *kt_json_array(json_t *o, const char *path)
+{
+        json_t *v = json_at(o, path);
+        KT_ASSERT(json_is_array(v), "%s is not an array", path);
+        return v;
+}
+
+void kt_agent_start_ready(struct kt_agent *a, const char *name, const char *const args[])
+{
+        kt_agent_start(a, name, args);
+        kt_agent_expect(a, "started", NULL, 10000);
+}
+
 int64_t kt_json_int(json_t *o, const char *path)
 {
         json_t *v = json_at(o, path);

@@ -29,6 +29,9 @@ json_t *kt_agent_next(struct kt_agent *a, int timeout_ms);
 /* Reads until an event of type (and cgroup, if not NULL) arrives; fails the case on timeout. */
 json_t *kt_agent_expect(struct kt_agent *a, const char *type, const char *cgroup, int timeout_ms);
 
+/* kt_agent_start, then waits for its "started" event. */
+void kt_agent_start_ready(struct kt_agent *a, const char *name, const char *const args[]);
+
 /* SIGTERM, then waits for the "stopping" event and a clean exit. */
 void kt_agent_stop(struct kt_agent *a);
 
@@ -39,4 +42,6 @@ void kt_agent_assert_contiguous(const struct kt_agent *a);
 void kt_agent_cgroup(const char *child, char *buf, size_t size);
 
 int64_t kt_json_int(json_t *o, const char *path);
+/* The array at a dotted path; fails the case if it is not one. */
+json_t *kt_json_array(json_t *o, const char *path);
 const char *kt_json_str(json_t *o, const char *path);

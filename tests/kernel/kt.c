@@ -273,6 +273,19 @@ uint64_t kt_read_last_value(int fd, const char *key, int timeout_ms)
         return value;
 }
 
+void kt_assert_emptied(int cg, unsigned timeout_ms)
+{
+        struct read_buf buf = {0};
+        int r;
+
+        for (unsigned waited = 0; (r = cg_populated(cg, &buf)) != 0; waited += 10) {
+                KT_ASSERT(r > 0, "cgroup.events: %s", strerror(-r));
+                KT_ASSERT(waited < timeout_ms, "still populated %u ms after the kill", timeout_ms);
+                kt_sleep_ms(10);
+        }
+        read_buf_free(&buf);
+}
+
 int kt_wait(pid_t pid, int timeout_ms)
 {
         int status;

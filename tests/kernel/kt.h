@@ -79,6 +79,9 @@ pid_t kt_spawn_reading(int dirfd, char *const argv[], int *ret_out);
  */
 uint64_t kt_read_last_value(int fd, const char *key, int timeout_ms);
 
+/* Waits for the cgroup dirfd to have no process left; fails the case after timeout_ms. */
+void kt_assert_emptied(int cg, unsigned timeout_ms);
+
 /* Waits for pid to exit; returns its wait status, or -1 after timeout_ms. */
 int kt_wait(pid_t pid, int timeout_ms);
 
