@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "cgroupfs/macro.h"
-#include "supervisor/config.h"
+#include "supervisor/config/config.h"
 #include "unit-util.h"
 
 #define CONFIG_FIXTURES FIXTURES "/config"

@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include "cgroupfs/macro.h"
-#include "supervisor/emit.h"
+#include "supervisor/emit/emit.h"
 #include "unit-util.h"
 
 #define HOST "test-host"

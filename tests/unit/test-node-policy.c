@@ -21,7 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "supervisor/node-policy.h"
+#include "supervisor/policy/node-policy.h"
 
 #define MiB   (UINT64_C(1) << 20)
 #define GiB   (UINT64_C(1) << 30)

@@ -28,7 +28,7 @@
 #include <string.h>
 
 #include "cgroupfs/parse.h"
-#include "supervisor/policy.h"
+#include "supervisor/policy/policy.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -18,9 +18,9 @@
 #include <string.h>
 
 #include "cgroupfs/parse.h"
-#include "supervisor/top-events.h"
-#include "supervisor/top-model.h"
-#include "supervisor/top-render.h"
+#include "supervisor/view/top-events.h"
+#include "supervisor/view/top-model.h"
+#include "supervisor/view/top-render.h"
 #include "unit-util.h"
 
 #define MiB (UINT64_C(1) << 20)

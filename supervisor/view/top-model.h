@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The data of cgmem top, without a terminal: the cgroup table kept across
+ * refreshes, each row's history (events at start, working-set growth), the
+ * columns and their sort order, the filter, and the flat or tree view.
+ * Time is passed in (CLOCK_MONOTONIC microseconds), never read here.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "registry/cgtable.h"
+#include "registry/classify.h"
+
+struct names_session;
+
+enum top_col {
+        TOP_COL_NAME,
+        TOP_COL_POD,
+        TOP_COL_CURRENT,
+        TOP_COL_WSET,
+        TOP_COL_HIGH,
+        TOP_COL_MAX,
+        TOP_COL_PCT,
+        TOP_COL_ANON,
+        TOP_COL_FILE,
+        TOP_COL_KERNEL,
+        TOP_COL_SWAP,
+        TOP_COL_SOME,
+        TOP_COL_FULL,
+        TOP_COL_EV_HIGH,
+        TOP_COL_EV_MAX,
+        TOP_COL_EV_OOMK,
+        TOP_COL_THROTTLE,
+        TOP_COL_GROWTH,
+        TOP_COL_ETA,
+        _TOP_COL_COUNT,
+};
+
+/* The --sort name of a column ("name", "wset", "growth", ...); NULL if out of range. */
+const char *top_col_name(enum top_col c);
+/* Returns the column for a --sort name, or -EINVAL. */
+int top_col_from_name(const char *name);
+
+#define TOP_NAME_MAX 80
+
+/* Working-set growth, smoothed: an EWMA with a time constant, so the rate does not
+ * depend on the refresh interval. */
+#define TOP_GROWTH_TAU_USEC (3 * 1000000.0)
+
+struct top_growth {
+        uint64_t last_bytes;
+        uint64_t last_usec;
+        double rate; /* bytes per second, EWMA */
+        unsigned n;  /* samples seen: the rate exists from the second */
+};
+
+void top_growth_update(struct top_growth *g, uint64_t bytes, uint64_t now_usec);
+/* 1 and *ret_rate when a rate exists, else 0. */
+int top_growth_rate(const struct top_growth *g, double *ret_rate);
+
+/* Seconds until working set reaches max at rate; -1 when it never does (no max, rate <= 0). */
+double top_eta_sec(uint64_t max_bytes, uint64_t wset_bytes, double rate);
+
+/*
+ * A display name from the cgroup path, until the runtime names the container:
+ * the runtimes' scopes (docker-, cri-containerd-, crio-, libpod-<id>.scope) show
+ * their id's first 12 characters, anything else its last path component.
+ */
+void top_display_name(const char *path, char *buf, size_t size);
+/* The pod from the path: its uid's first 8 characters, or "" outside a pod. */
+void top_pod_name(const char *path, char *buf, size_t size);
+
+/* Per-row state, the cg_row's ext. */
+struct top_row_state {
+        char name[TOP_NAME_MAX];
+        char pod[TOP_NAME_MAX];
+        struct memcg_events start_events; /* at the first sample: deltas are since start */
+        struct top_growth growth;
+        /* rebuilt with the view */
+        int included;
+        size_t view_index;
+        struct cg_row *first_child, *next_sibling, *last_child;
+};
+
+struct top_item {
+        struct cg_row *row;
+        unsigned indent; /* tree levels below the view's top */
+};
+
+struct top_model {
+        struct cg_table table;
+        struct classify_rules rules;
+        enum top_col sort_col;
+        int reverse;
+        int tree;
+        char filter[128];
+        unsigned n_refreshes;
+        struct top_item *items; /* the view */
+        size_t n_items;
+        size_t allocated;
+        size_t n_containers;       /* matching the classification, before the filter */
+        struct psi_stats root_psi; /* the root's memory.pressure: the whole node */
+        int have_root_psi;
+        struct read_buf buf;
+        struct names_session *names; /* NULL: cgroup-path names only */
+};
+
+int top_model_init(struct top_model *m);
+void top_model_done(struct top_model *m);
+
+/* The runtimes' names for every row the cache knows (asks about the others). */
+void top_model_apply_names(struct top_model *m);
+
+/* Samples the tree and updates each row's history. */
+int top_model_refresh(struct top_model *m, int rootfd, uint64_t now_usec);
+
+/* Rebuilds the view: classification, filter, sort, tree. */
+int top_model_build_view(struct top_model *m);
+
+/* Accessors used by the renderer and the JSON output. */
+static inline struct top_row_state *top_state(const struct cg_row *row)
+{
+        return row->ext;
+}
+
+/* Does row match the filter text (case-insensitive substring of its path or name)? */
+int top_filter_matches(const struct cg_row *row, const char *filter);
+
+/* Events since the start of top (0 for a cgroup whose counters were reset). */
+uint64_t top_event_delta(uint64_t now, uint64_t start);
+
+/*
+ * The sort value of row for column c; 0 when the row has none (shown "-"), which
+ * sorts after every row that has one.
+ */
+int top_sort_value(const struct cg_row *row, enum top_col c, double *ret);
+
+/* Does the column sort ascending by default (name, pod, time to max)? */
+int top_col_ascending(enum top_col c);
+
+/* Compares two rows for the model's order: <0 when a comes first. */
+int top_compare(const struct top_model *m, const struct cg_row *a, const struct cg_row *b);
