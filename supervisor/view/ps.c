@@ -15,7 +15,7 @@
 #include "names/names-json.h"
 #include "names/names-session.h"
 #include "registry/cgroot.h"
-#include "registry/cgtable.h"
+#include "view/table.h"
 
 static void format_pct(double pct, char *buf, size_t size)
 {
@@ -48,7 +48,7 @@ static void format_name(const struct container_identity *id, const struct contai
                 snprintf(buf, size, "-");
 }
 
-static void print_row(struct names_session *names, const struct cg_row *row)
+static void print_row(struct names_session *names, const struct cgroup *row)
 {
         struct container_identity id;
         const struct container_meta *m = names_session_meta(names, row->path, &id);
@@ -59,8 +59,8 @@ static void print_row(struct names_session *names, const struct cg_row *row)
         int has_psi = !!(s->have & MEMCG_HAVE_PSI);
 
         format_pct(memcg_usage_pct_of_max(s), pct, sizeof(pct));
-        format_pct(has_psi ? cg_psi_pct(s->psi.some.avg10) : -1, some, sizeof(some));
-        format_pct(has_psi && s->psi.has_full ? cg_psi_pct(s->psi.full.avg10) : -1, full,
+        format_pct(has_psi ? view_psi_pct(s->psi.some.avg10) : -1, some, sizeof(some));
+        format_pct(has_psi && s->psi.has_full ? view_psi_pct(s->psi.full.avg10) : -1, full,
                    sizeof(full));
         format_name(&id, m, name, sizeof(name));
         printf("%7s %7s %7s %7s %5s %7s %7s %6.1f %6s %6s %5llu  %-24s %s\n",
@@ -71,11 +71,11 @@ static void print_row(struct names_session *names, const struct cg_row *row)
                row->path);
 }
 
-static int print_json_row(struct names_session *names, const struct cg_row *row)
+static int print_json_row(struct names_session *names, const struct cgroup *row)
 {
         struct container_identity id;
         const struct container_meta *m = names_session_meta(names, row->path, &id);
-        json_t *o = cg_row_json(row);
+        json_t *o = view_row_json(row);
 
         if (!o)
                 return -ENOMEM;
@@ -94,7 +94,7 @@ static int print_json_row(struct names_session *names, const struct cg_row *row)
 }
 
 /* Asks the runtimes about every row at once, then waits (bounded) for the answers. */
-static void resolve_names(struct names_session *names, const struct cg_table *t)
+static void resolve_names(struct names_session *names, const struct view_table *t)
 {
         struct container_identity id;
 
@@ -103,7 +103,7 @@ static void resolve_names(struct names_session *names, const struct cg_table *t)
         names_session_wait(names);
 }
 
-static int print_table(struct names_session *names, const struct cg_table *t, int json)
+static int print_table(struct names_session *names, const struct view_table *t, int json)
 {
         if (names->names)
                 resolve_names(names, t);
@@ -137,9 +137,9 @@ static void ps_help(void)
                "  -h, --help    show this help\n");
 }
 
-static int parse_sort_key(const char *name, cg_key_fn *ret)
+static int parse_sort_key(const char *name, view_key_fn *ret)
 {
-        const struct cg_sort_key *k = cg_sort_key_find(name);
+        const struct view_sort_key *k = view_sort_key_find(name);
         if (!k) {
                 log_error("unknown sort key \"%s\"; see cgmem ps --help", name);
                 return -EINVAL;
@@ -154,7 +154,7 @@ struct ps_options {
         int all;
         int no_names;
         const char *config;
-        cg_key_fn sort_key;
+        view_key_fn sort_key;
 };
 
 /* Returns 0 to go on, 1 when --help was shown, or -EINVAL. */
@@ -168,7 +168,7 @@ static int parse_ps_options(int argc, char *argv[], struct ps_options *o)
         };
         int c;
 
-        *o = (struct ps_options){.sort_key = cg_key_wset};
+        *o = (struct ps_options){.sort_key = view_key_wset};
         while ((c = getopt_long(argc, argv, "hc:", options, NULL)) >= 0) {
                 switch (c) {
                 case 'r':
@@ -207,7 +207,7 @@ static int parse_ps_options(int argc, char *argv[], struct ps_options *o)
 int verb_ps(int argc, char *argv[])
 {
         struct ps_options o;
-        struct cg_table t;
+        struct view_table t;
 
         int r = parse_ps_options(argc, argv, &o);
         if (r != 0)
@@ -215,17 +215,17 @@ int verb_ps(int argc, char *argv[])
         _cleanup_close_ int rootfd = cgroot_open(o.root);
         if (rootfd < 0)
                 return EXIT_RUNTIME;
-        if (cg_table_init(&t) < 0) {
+        if (view_table_init(&t, &(struct classify_rules){0}) < 0) {
                 log_error("out of memory");
                 return EXIT_RUNTIME;
         }
 
         t.all = o.all;
-        r = cg_table_refresh(&t, rootfd);
+        r = view_table_refresh(&t, rootfd);
         if (r < 0)
                 log_error("cannot walk the cgroup tree: %s", strerror(-r));
         else {
-                cg_rows_sort(t.rows, t.n_rows, o.sort_key);
+                view_rows_sort(t.rows, t.n_rows, o.sort_key);
                 struct names_session names = {0};
                 if (!o.no_names)
                         names_session_open(&names, o.config);
@@ -235,6 +235,6 @@ int verb_ps(int argc, char *argv[])
                         log_error("cannot write the table: %s", strerror(-r));
         }
         int failed = r < 0 || t.n_failed > 0;
-        cg_table_done(&t);
+        view_table_done(&t);
         return failed ? EXIT_RUNTIME : EXIT_OK;
 }

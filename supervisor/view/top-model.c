@@ -113,7 +113,7 @@ void top_pod_name(const char *path, char *buf, size_t size)
 }
 
 /* Name: Kubernetes' container name, else the runtime's; pod: "namespace/name". */
-static void apply_row_names(struct names_session *names, const struct cg_row *row,
+static void apply_row_names(struct names_session *names, const struct cgroup *row,
                             struct top_row_state *st)
 {
         struct container_identity id;
@@ -134,8 +134,8 @@ void top_model_apply_names(struct top_model *m)
         if (!m->names)
                 return;
         for (size_t i = 0; i < m->table.n_rows; i++)
-                if (m->table.rows[i]->ext)
-                        apply_row_names(m->names, m->table.rows[i], m->table.rows[i]->ext);
+                if (top_state(m->table.rows[i]))
+                        apply_row_names(m->names, m->table.rows[i], top_state(m->table.rows[i]));
 }
 
 uint64_t top_event_delta(uint64_t now, uint64_t start)
@@ -151,19 +151,19 @@ static void state_free(void *p)
 int top_model_init(struct top_model *m)
 {
         *m = (struct top_model){.sort_col = TOP_COL_WSET};
-        int r = cg_table_init(&m->table);
+        /* Containers are told from the rest when the view is built, by m->rules. */
+        int r = view_table_init(&m->table, &(struct classify_rules){0});
         if (r < 0)
                 return r;
-        m->table.all = 1; /* the tree view shows the slices above the containers */
-        m->table.keep_readers = 1;
-        m->table.read_throttle = 1;
-        m->table.ext_free = state_free;
+        m->table.all = true; /* the tree view shows the slices above the containers */
+        m->table.read_throttle = true;
+        m->table.state_free = state_free;
         return 0;
 }
 
 void top_model_done(struct top_model *m)
 {
-        cg_table_done(&m->table);
+        view_table_done(&m->table);
         free(m->items);
         read_buf_free(&m->buf);
         *m = (struct top_model){0};
@@ -171,15 +171,15 @@ void top_model_done(struct top_model *m)
 
 int top_model_refresh(struct top_model *m, int rootfd, uint64_t now_usec)
 {
-        int r = cg_table_refresh(&m->table, rootfd);
+        int r = view_table_refresh(&m->table, rootfd);
         if (r < 0)
                 return r;
         /* The root's memory.pressure is the node's (since 5.2; /proc/pressure/memory before). */
         m->have_root_psi = cg_read_at(rootfd, "memory.pressure", &m->buf) >= 0 &&
                            parse_psi(m->buf.data, m->buf.len, &m->root_psi) >= 0;
         for (size_t i = 0; i < m->table.n_rows; i++) {
-                struct cg_row *row = m->table.rows[i];
-                struct top_row_state *st = row->ext;
+                struct cgroup *row = m->table.rows[i];
+                struct top_row_state *st = top_state(row);
                 if (!st) {
                         st = calloc(1, sizeof(*st));
                         if (!st)
@@ -187,7 +187,7 @@ int top_model_refresh(struct top_model *m, int rootfd, uint64_t now_usec)
                         top_display_name(row->path, st->name, sizeof(st->name));
                         top_pod_name(row->path, st->pod, sizeof(st->pod));
                         st->start_events = row->sample.events;
-                        row->ext = st;
+                        view_row_of(row)->state = st;
                 }
                 top_growth_update(&st->growth, memcg_working_set_bytes(&row->sample), now_usec);
         }
@@ -201,9 +201,9 @@ static int contains_nocase(const char *haystack, const char *needle)
         return strcasestr(haystack, needle) != NULL;
 }
 
-int top_filter_matches(const struct cg_row *row, const char *filter)
+int top_filter_matches(const struct cgroup *row, const char *filter)
 {
-        const struct top_row_state *st = row->ext;
+        const struct top_row_state *st = top_state(row);
 
         if (!filter || !*filter)
                 return 1;
@@ -211,10 +211,10 @@ int top_filter_matches(const struct cg_row *row, const char *filter)
                (st && (contains_nocase(st->name, filter) || contains_nocase(st->pod, filter)));
 }
 
-int top_sort_value(const struct cg_row *row, enum top_col c, double *ret)
+int top_sort_value(const struct cgroup *row, enum top_col c, double *ret)
 {
         const struct memcg_sample *s = &row->sample;
-        const struct top_row_state *st = row->ext;
+        const struct top_row_state *st = top_state(row);
         double v = 0, rate;
 
         switch (c) {
@@ -272,7 +272,7 @@ int top_sort_value(const struct cg_row *row, enum top_col c, double *ret)
                 v = (double) s->events.oom_kill;
                 break;
         case TOP_COL_THROTTLE:
-                if (!row->throttle[0])
+                if (!view_row_of(row)->throttle[0])
                         return 0;
                 v = 1;
                 break;
@@ -295,9 +295,9 @@ int top_sort_value(const struct cg_row *row, enum top_col c, double *ret)
         return 1;
 }
 
-int top_compare(const struct top_model *m, const struct cg_row *a, const struct cg_row *b)
+int top_compare(const struct top_model *m, const struct cgroup *a, const struct cgroup *b)
 {
-        const struct top_row_state *sa = a->ext, *sb = b->ext;
+        const struct top_row_state *sa = top_state(a), *sb = top_state(b);
         enum top_col c = m->sort_col;
         int asc = top_col_ascending(c), d = 0;
 
@@ -320,17 +320,17 @@ int top_compare(const struct top_model *m, const struct cg_row *a, const struct 
 
 static int compare_items(const void *a, const void *b, void *userdata)
 {
-        return top_compare(userdata, *(struct cg_row *const *) a, *(struct cg_row *const *) b);
+        return top_compare(userdata, *(struct cgroup *const *) a, *(struct cgroup *const *) b);
 }
 
 /* The row of path's parent, or NULL at the top. path is modified and restored. */
-static struct cg_row *parent_row(const struct top_model *m, char *path)
+static struct cgroup *parent_row(const struct top_model *m, char *path)
 {
         char *slash = strrchr(path, '/');
         if (!slash || slash == path)
                 return NULL;
         *slash = '\0';
-        struct cg_row *p = cg_table_get(&m->table, path);
+        struct cgroup *p = view_table_get(&m->table, path);
         *slash = '/';
         return p;
 }
@@ -347,7 +347,7 @@ static int items_reserve(struct top_model *m, size_t n)
         return 0;
 }
 
-static void emit_subtree(struct top_model *m, struct cg_row *row, unsigned indent)
+static void emit_subtree(struct top_model *m, struct cgroup *row, unsigned indent)
 {
         for (; row; row = top_state(row)->next_sibling) {
                 m->items[m->n_items++] = (struct top_item){.row = row, .indent = indent};
@@ -357,8 +357,8 @@ static void emit_subtree(struct top_model *m, struct cg_row *row, unsigned inden
 
 int top_model_build_view(struct top_model *m)
 {
-        struct cg_table *t = &m->table;
-        struct cg_row **sorted = NULL;
+        struct view_table *t = &m->table;
+        struct cgroup **sorted = NULL;
         size_t n = 0;
 
         m->n_items = 0;
@@ -367,13 +367,13 @@ int top_model_build_view(struct top_model *m)
         if (r < 0)
                 return r;
         for (size_t i = 0; i < t->n_rows; i++) {
-                struct top_row_state *st = t->rows[i]->ext;
+                struct top_row_state *st = top_state(t->rows[i]);
                 st->included = 0;
                 st->first_child = st->last_child = st->next_sibling = NULL;
         }
         for (size_t i = 0; i < t->n_rows; i++) {
-                struct cg_row *row = t->rows[i];
-                if (!classify_is_container(row->path + 1, row->is_leaf, &m->rules))
+                struct cgroup *row = t->rows[i];
+                if (!classify_is_container(row->path + 1, !row->delegates_memory, &m->rules))
                         continue;
                 m->n_containers++;
                 if (!top_filter_matches(row, m->filter))
@@ -386,7 +386,7 @@ int top_model_build_view(struct top_model *m)
                 snprintf(path, sizeof(path), "%s", row->path);
                 for (char *slash; (slash = strrchr(path, '/')) && slash != path;) {
                         *slash = '\0';
-                        struct cg_row *p = cg_table_get(t, path);
+                        struct cgroup *p = view_table_get(t, path);
                         if (!p || top_state(p)->included)
                                 break;
                         top_state(p)->included = 1;
@@ -407,10 +407,10 @@ int top_model_build_view(struct top_model *m)
                 return 0;
         }
         /* Children lists in sorted order; rows whose parent is not shown are the tops. */
-        struct cg_row *tops = NULL, *tops_tail = NULL;
+        struct cgroup *tops = NULL, *tops_tail = NULL;
         for (size_t i = 0; i < n; i++) {
-                struct cg_row *row = sorted[i];
-                struct cg_row *p = parent_row(m, row->path);
+                struct cgroup *row = sorted[i];
+                struct cgroup *p = parent_row(m, row->path);
                 if (p && top_state(p)->included) {
                         struct top_row_state *ps = top_state(p);
                         if (ps->last_child)

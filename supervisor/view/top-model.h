@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "registry/cgtable.h"
 #include "registry/classify.h"
+#include "view/table.h"
 
 struct names_session;
 
@@ -82,16 +82,16 @@ struct top_row_state {
         /* rebuilt with the view */
         int included;
         size_t view_index;
-        struct cg_row *first_child, *next_sibling, *last_child;
+        struct cgroup *first_child, *next_sibling, *last_child;
 };
 
 struct top_item {
-        struct cg_row *row;
+        struct cgroup *row;
         unsigned indent; /* tree levels below the view's top */
 };
 
 struct top_model {
-        struct cg_table table;
+        struct view_table table;
         struct classify_rules rules;
         enum top_col sort_col;
         int reverse;
@@ -121,13 +121,13 @@ int top_model_refresh(struct top_model *m, int rootfd, uint64_t now_usec);
 int top_model_build_view(struct top_model *m);
 
 /* Accessors used by the renderer and the JSON output. */
-static inline struct top_row_state *top_state(const struct cg_row *row)
+static inline struct top_row_state *top_state(const struct cgroup *row)
 {
-        return row->ext;
+        return view_row_of(row)->state;
 }
 
 /* Does row match the filter text (case-insensitive substring of its path or name)? */
-int top_filter_matches(const struct cg_row *row, const char *filter);
+int top_filter_matches(const struct cgroup *row, const char *filter);
 
 /* Events since the start of top (0 for a cgroup whose counters were reset). */
 uint64_t top_event_delta(uint64_t now, uint64_t start);
@@ -136,10 +136,10 @@ uint64_t top_event_delta(uint64_t now, uint64_t start);
  * The sort value of row for column c; 0 when the row has none (shown "-"), which
  * sorts after every row that has one.
  */
-int top_sort_value(const struct cg_row *row, enum top_col c, double *ret);
+int top_sort_value(const struct cgroup *row, enum top_col c, double *ret);
 
 /* Does the column sort ascending by default (name, pod, time to max)? */
 int top_col_ascending(enum top_col c);
 
 /* Compares two rows for the model's order: <0 when a comes first. */
-int top_compare(const struct top_model *m, const struct cg_row *a, const struct cg_row *b);
+int top_compare(const struct top_model *m, const struct cgroup *a, const struct cgroup *b);

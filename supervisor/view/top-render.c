@@ -189,13 +189,13 @@ void top_render_header(const struct top_model *m, const struct top_frame *f, str
                 return;
         }
         const struct psi_stats *p = &m->root_psi;
-        top_line_printf(l, psi_attr(1, cg_psi_pct(p->some.avg10)), "some %.2f %.2f %.2f",
-                        cg_psi_pct(p->some.avg10), cg_psi_pct(p->some.avg60),
-                        cg_psi_pct(p->some.avg300));
+        top_line_printf(l, psi_attr(1, view_psi_pct(p->some.avg10)), "some %.2f %.2f %.2f",
+                        view_psi_pct(p->some.avg10), view_psi_pct(p->some.avg60),
+                        view_psi_pct(p->some.avg300));
         if (p->has_full)
-                top_line_printf(l, psi_attr(1, cg_psi_pct(p->full.avg10)), "  full %.2f %.2f %.2f",
-                                cg_psi_pct(p->full.avg10), cg_psi_pct(p->full.avg60),
-                                cg_psi_pct(p->full.avg300));
+                top_line_printf(l, psi_attr(1, view_psi_pct(p->full.avg10)),
+                                "  full %.2f %.2f %.2f", view_psi_pct(p->full.avg10),
+                                view_psi_pct(p->full.avg60), view_psi_pct(p->full.avg300));
         if (f->root)
                 top_line_printf(l, TOP_ATTR_NORMAL, "  root: %s", f->root);
 }
@@ -228,7 +228,7 @@ static void compute_widths(const struct top_model *m, const struct top_frame *f,
         w->name = (int) strlen(m->tree ? "CGROUP" : "CONTAINER");
         w->pod = 3;
         for (size_t i = 0; i < m->n_items; i++) {
-                const struct top_row_state *st = m->items[i].row->ext;
+                const struct top_row_state *st = top_state(m->items[i].row);
                 int n = (int) (strlen(st->name) + 2 * m->items[i].indent);
                 int p = (int) strlen(st->pod);
                 if (n > w->name)
@@ -289,7 +289,7 @@ static void render_bar(struct top_line *l, double pct)
 
 static void render_name(struct top_line *l, const struct top_item *it, int width)
 {
-        const struct top_row_state *st = it->row->ext;
+        const struct top_row_state *st = top_state(it->row);
         char buf[NAME_WIDTH_MAX * 2 + TOP_NAME_MAX];
         int n = snprintf(buf, sizeof(buf), "%*s%s", (int) (2 * it->indent), "", st->name);
 
@@ -297,16 +297,17 @@ static void render_name(struct top_line *l, const struct top_item *it, int width
                 buf[width - 1] = '~'; /* cut: the full path is in --json and the filter */
                 buf[width] = '\0';
         }
-        top_line_printf(l, it->row->is_leaf ? TOP_ATTR_NORMAL : TOP_ATTR_BOLD, "%-*s", width, buf);
+        top_line_printf(l, !it->row->delegates_memory ? TOP_ATTR_NORMAL : TOP_ATTR_BOLD, "%-*s",
+                        width, buf);
         top_line_printf(l, TOP_ATTR_NORMAL, " ");
 }
 
 static void render_row(const struct top_model *m, const struct top_item *it, const struct widths *w,
                        struct top_line *l)
 {
-        const struct cg_row *row = it->row;
+        const struct cgroup *row = it->row;
         const struct memcg_sample *s = &row->sample;
-        const struct top_row_state *st = row->ext;
+        const struct top_row_state *st = top_state(row);
         char b[64];
         double pct = memcg_usage_pct_of_max(s), rate = 0, eta = -1;
         int has_psi = !!(s->have & MEMCG_HAVE_PSI);
@@ -331,8 +332,8 @@ static void render_row(const struct top_model *m, const struct top_item *it, con
         else
                 snprintf(b, sizeof(b), "-");
         cell(l, TOP_ATTR_NORMAL, 6, 0, b);
-        double some = has_psi ? cg_psi_pct(s->psi.some.avg10) : -1;
-        double full = has_psi && s->psi.has_full ? cg_psi_pct(s->psi.full.avg10) : -1;
+        double some = has_psi ? view_psi_pct(s->psi.some.avg10) : -1;
+        double full = has_psi && s->psi.has_full ? view_psi_pct(s->psi.full.avg10) : -1;
         format_pct1(some, b, sizeof(b));
         cell(l, psi_attr(some >= 0, some), 6, 0, b);
         format_pct1(full, b, sizeof(b));
@@ -348,16 +349,17 @@ static void render_row(const struct top_model *m, const struct top_item *it, con
         top_format_events(s->events.oom_kill, d, b, sizeof(b));
         cell(l, d ? TOP_ATTR_RED : TOP_ATTR_NORMAL, 5, 0, b);
 
-        if (row->throttle[0]) {
+        if (view_row_of(row)->throttle[0]) {
                 uint64_t v;
                 char o[BYTES_STR_MAX];
-                if (parse_single_value(row->throttle, strlen(row->throttle), 1, &v) >= 0)
+                if (parse_single_value(view_row_of(row)->throttle,
+                                       strlen(view_row_of(row)->throttle), 1, &v) >= 0)
                         snprintf(b, sizeof(b), "on:%s", format_bytes(v, o));
                 else
                         snprintf(b, sizeof(b), "on");
         } else
                 snprintf(b, sizeof(b), "-");
-        cell(l, row->throttle[0] ? TOP_ATTR_YELLOW : TOP_ATTR_NORMAL, 8, 0, b);
+        cell(l, view_row_of(row)->throttle[0] ? TOP_ATTR_YELLOW : TOP_ATTR_NORMAL, 8, 0, b);
 
         if (has_rate)
                 top_format_rate(rate, b, sizeof(b));
@@ -588,14 +590,14 @@ oom:
         return -ENOMEM;
 }
 
-static json_t *row_top_json(const struct cg_row *row, unsigned frame)
+static json_t *row_top_json(const struct cgroup *row, unsigned frame)
 {
         const struct memcg_sample *s = &row->sample;
-        const struct top_row_state *st = row->ext;
+        const struct top_row_state *st = top_state(row);
         double rate = 0;
         int has_rate = top_growth_rate(&st->growth, &rate);
         double eta = has_rate ? top_eta_sec(s->max_bytes, memcg_working_set_bytes(s), rate) : -1;
-        json_t *o = cg_row_json(row);
+        json_t *o = view_row_json(row);
 
         if (!o)
                 return NULL;
@@ -603,7 +605,9 @@ static json_t *row_top_json(const struct cg_row *row, unsigned frame)
             json_object_set_new(o, "name", json_string(st->name)) < 0 ||
             json_object_set_new(o, "pod", st->pod[0] ? json_string(st->pod) : json_null()) < 0 ||
             json_object_set_new(o, "throttle",
-                                row->throttle[0] ? json_string(row->throttle) : json_null()) < 0 ||
+                                view_row_of(row)->throttle[0]
+                                        ? json_string(view_row_of(row)->throttle)
+                                        : json_null()) < 0 ||
             json_object_set_new(
                     o, "events_since_start",
                     json_pack("{s:o, s:o, s:o}", "high",

@@ -285,7 +285,7 @@ static void test_vanish_and_grow(void **state)
         m.sort_col = TOP_COL_GROWTH;
         assert_int_equal(top_model_build_view(&m), 0);
         assert_int_equal(m.n_items, 3);
-        const struct cg_row *row = m.items[0].row;
+        const struct cgroup *row = m.items[0].row;
         assert_string_equal(top_state(row)->name, "ssh.service");
         double rate = 0, eta = 0;
         assert_true(top_sort_value(row, TOP_COL_GROWTH, &rate));
@@ -294,7 +294,7 @@ static void test_vanish_and_grow(void **state)
         assert_true(eta > 0 && eta < 10);
         assert_int_equal(
                 top_event_delta(row->sample.events.high, top_state(row)->start_events.high), 3);
-        assert_null(cg_table_get(&m.table, "/system.slice"
+        assert_null(view_table_get(&m.table, "/system.slice"
                                            "/docker-4f1c2e8b9a7d6c5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0"
                                            "b9c8d7e6f5a4b3c2d1e.scope"));
 
