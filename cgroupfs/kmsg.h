@@ -112,6 +112,24 @@ struct kmsg_oom {
 int kmsg_oom_parse(const char *msg, size_t len, struct kmsg_oom *ret);
 
 /*
+ * A victim of the kernel's OOM killer as the two lines of its report name it,
+ * joined: the summary's cgroups and the kill line's process and sizes.
+ */
+struct oom_victim {
+        int pid;
+        char comm[64];
+        char task_memcg[PATH_MAX]; /* as the kernel prints it: "/system.slice/x.scope" */
+        char oom_memcg[PATH_MAX];  /* where the limit was hit: may be the pod, not the container */
+        bool memcg;                /* a memory cgroup OOM, not a global one */
+        uint64_t total_vm_bytes;
+        uint64_t anon_rss_bytes;
+        uint64_t file_rss_bytes;
+        uint64_t shmem_rss_bytes;
+        uint64_t seen_usec;
+        bool claimed;
+};
+
+/*
  * Opens /dev/kmsg for non-blocking reads positioned after the newest record, so only what
  * the kernel logs from now on is seen. Returns the fd or -errno.
  */

@@ -2,9 +2,10 @@
 #pragma once
 
 /*
- * The node agent (cgmem run): one sd-event loop that learns about cgroups from
- * inotify, about memory events from inotify on memory.events, about pressure from
- * PSI triggers, and samples every container on a slow backstop timer.
+ * The node agent (cgmem run): one sd-event loop. What wakes it (inotify on the
+ * cgroup directories, PSI triggers, /dev/kmsg, the backstop timers) enters the
+ * pipeline (pipeline.h) for the container concerned; this struct is only the
+ * loop's own state and what the pipeline is given.
  */
 
 #include <stdbool.h>
@@ -12,103 +13,91 @@
 
 #include "cgroupfs/meminfo.h"
 #include "config/config.h"
-#include "cri/container-meta.h"
+#include "node.h"
 #include "oom.h"
-#include "policy/node-policy.h"
-#include "policy/policy.h"
-#include "registry/classify.h"
-#include "registry/watch.h"
+#include "pipeline.h"
+#include "registry/registry.h"
 
 struct emitter;
 struct names;
 
-/* The files read every round, and the ones re-read only when inotify says they were written. */
-#define HOT_FILES                                                                                  \
-        (MEMCG_FILE_BIT(MEMCG_FILE_CURRENT) | MEMCG_FILE_BIT(MEMCG_FILE_STAT) |                    \
-         MEMCG_FILE_BIT(MEMCG_FILE_EVENTS) | MEMCG_FILE_BIT(MEMCG_FILE_PRESSURE))
-#define LIMIT_FILES                                                                                \
-        (MEMCG_FILE_BIT(MEMCG_FILE_MIN) | MEMCG_FILE_BIT(MEMCG_FILE_LOW) |                         \
-         MEMCG_FILE_BIT(MEMCG_FILE_HIGH) | MEMCG_FILE_BIT(MEMCG_FILE_MAX) |                        \
-         MEMCG_FILE_BIT(MEMCG_FILE_SWAP_MAX))
-
 struct agent_features {
         bool psi;         /* memory.pressure readable at the root: PSI is on */
-        bool cgroup_kill; /* 5.14+ */
-        bool memory_peak; /* 5.19+ */
+        bool cgroup_kill; /* cgroup.kill is there (5.14+) */
+        bool memory_peak; /* memory.peak is there (5.19+) */
         bool kmsg;        /* /dev/kmsg readable: OOM victims get named */
 };
 
 struct agent {
         const struct cgmem_config *config;
-        struct classify_rules rules;
         sd_event *loop;
         struct emitter *emitter;
         struct names *names; /* container names from the runtimes; NULL with --once */
         int rootfd;
-        struct watch_table watches;
+        struct registry registry;
         struct agent_features features;
         struct oom_log oom;
+        struct node node;
+        struct pipeline pipeline;
+        struct policy_config policy;
+        struct marks marks;
         uint64_t start_usec;
+        char self_cgroup[4096]; /* the agent's own, "a/b": never touched */
 
         int inotify_fd;
         sd_event_source *inotify_source;
         bool inotify_exhausted; /* out of watches: the rescan timer is all there is */
         sd_event_source *sample_timer;
         sd_event_source *rescan_timer;
+        unsigned n_triggers; /* PSI triggers armed */
 
-        struct policy_config policy;
-        unsigned hot_files;     /* HOT_FILES, and memory.swap.current where the node has swap */
-        bool xattr_warned;      /* said once that the band's xattrs cannot be kept */
-        char self_cgroup[4096]; /* the agent's own cgroup, never killed */
-        struct {
-                int fd; /* /proc/meminfo, -1 if it could not be opened */
-                struct read_buf buf;
-                struct meminfo info;
-                bool valid;
-                int swaps_fd;       /* /proc/swaps */
-                bool swap_in_ram;   /* every swap device is zram: its free space frees no RAM */
-                uint64_t swaps_for; /* the SwapTotal swap_in_ram was read for */
-        } node_memory;
-        struct {
-                struct node_config config;
-                struct node_state state;
-                sd_event_source *fast_timer; /* while the node is short of memory */
-                int vmstat_fd;               /* /proc/vmstat: the node's refaults */
-                struct read_buf vmstat_buf;
-                struct victim_candidate *candidates; /* room for every container */
-                unsigned candidates_cap;
-                uint64_t reported_usec; /* the last node_pressure report */
-        } node;
-
-        unsigned generation; /* of the current discovery scan */
         unsigned rounds;
         uint64_t last_round_usec;
         bool once;
 };
 
-/* Walks the tree and adds a watch for every memory cgroup not yet known. */
-int discovery_scan(struct agent *a);
+/* Every descriptor closed (-1): what agent_stop may be given after any failure. */
+void agent_init(struct agent *a);
 
-/* Sets up inotify and its event source. */
+/*
+ * Opens what the agent works with, calls signals(userdata) before the first
+ * event is emitted, walks the tree and applies the seccomp filter.
+ */
+int agent_start(struct agent *a, const struct cgmem_config *c, bool once, int (*signals)(void *),
+                void *userdata);
+
+/* The thresholds of a (new) configuration: at start and on SIGHUP. */
+void agent_configure(struct agent *a, const struct cgmem_config *c);
+
+/*
+ * SIGHUP with a valid new configuration: *next replaces *current (which a uses),
+ * the event sinks are set up anew if [events] changed, the runtimes' sockets if
+ * [runtimes] did, and every PSI trigger is armed again if [psi] did.
+ */
+void agent_reload(struct agent *a, struct cgmem_config *current, struct cgmem_config *next);
+
+int agent_loop(struct agent *a);
+
+/* Gives every memory.high cgmem holds back to its owner (a clean stop). */
+void agent_restore(struct agent *a);
+void agent_stop(struct agent *a);
+
+/* Starts inotify, adds the root and walks the tree. */
 int discovery_start(struct agent *a);
 
-/* Adds the watch for path (relative to the root); emits container_seen. */
-struct watch *discovery_add(struct agent *a, int dirfd, const char *path, bool delegates_memory);
+/* Walks the tree: adds what is new (container_seen), drops what is gone (container_gone). */
+int discovery_scan(struct agent *a);
+
+/* cg went away: what it had left is told (container_gone), and it leaves the registry. */
+void discovery_lost(struct agent *a, struct cgroup *cg);
 
 /* names.h's callback: the runtime named a container; emits container_identity. */
 void discovery_named(const char *id, const struct container_meta *meta, void *userdata);
 
-/* Drops a watch whose cgroup went away; emits container_gone. */
-void discovery_gone(struct agent *a, struct watch *w);
+/* One backstop round over every container, and the node. */
+void agent_round(struct agent *a, uint64_t now_usec);
 
-/* One backstop sample of every container. */
-void sampling_round(struct agent *a, uint64_t now_usec);
-
-/* A container's memory.events changed (inotify): compare and report at once. */
-void sampling_events_changed(struct agent *a, struct watch *w, uint64_t now_usec);
-
-/* A container's memory limits were written: re-read them. */
-void sampling_limits_changed(struct agent *a, struct watch *w);
-
-/* Arms or disarms the PSI trigger of w by policy. */
-void psi_update_trigger(struct agent *a, struct watch *w);
+/* Arms or disarms the PSI trigger of a cgroup by policy (pressure.c). */
+void psi_update_trigger(struct agent *a, struct cgroup *cg);
+/* Its trigger goes with a cgroup that went away. */
+void psi_disarm(struct agent *a, struct cgroup *cg);

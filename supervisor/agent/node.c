@@ -1,43 +1,33 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/*
- * Node-wide memory pressure: the glue between the node's files and the pure
- * rules of node-policy.h. Every round, every PSI trigger on the root (or the
- * configured slice), and every fast_interval while the node is short, it reads
- * /proc/meminfo, the refaults of /proc/vmstat and the pressure of the root, and
- * when a rule fires it kills the container the ranking puts first, if killing it
- * gives back enough to matter; otherwise it reports (node_pressure) what uses
- * the memory. Nothing here waits for a name or allocates before the kill.
- */
+#include "node.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent.h"
-#include "base/log.h"
+#include "base/array.h"
 #include "base/time-util.h"
-#include "cgroupfs/io.h"
-#include "cgroupfs/meminfo.h"
+#include "cgroupfs/macro.h"
+#include "cgroupfs/parse.h"
 #include "emit/emit.h"
-#include "emit/json-util.h"
-#include "enforce.h"
-#include "node.h"
+#include "pipeline.h"
 
-#define CANDIDATES_SHOWN 5
 /* A rule that finds nothing to kill says so, and then not again for this long. */
 #define REPORT_EVERY_USEC (30 * USEC_PER_SEC)
 /* A candidate's growth is what it did over this span: the smoothed rate lags a fall. */
-#define GROWTH_SPAN_USEC (2 * USEC_PER_SEC)
+#define CANDIDATE_GROWTH_SPAN_USEC (2 * USEC_PER_SEC)
 
-static const char *slice_path(const struct agent *a)
+/* The slice as "a/b" below the root; "" for the root. */
+static const char *slice_path(const struct node *n)
 {
-        const char *s = a->config->node_slice;
+        const char *s = n->cgmem_config->node_slice;
         return s && s[0] == '/' ? s + 1 : "";
 }
 
-bool node_is_slice(const struct agent *a, const struct watch *w)
+bool node_is_slice(const struct node *n, const struct cgroup *cg)
 {
-        return strcmp(w->path, slice_path(a)) == 0;
+        return strcmp(cgroup_rel_path(cg), slice_path(n)) == 0;
 }
 
 static bool under_slice(const char *slice, const char *path)
@@ -51,43 +41,40 @@ static bool under_slice(const char *slice, const char *path)
  * there costs RAM too (as much as it does not compress), so its free space is
  * no headroom. /proc/swaps is read again only when SwapTotal changes (swapon).
  */
-static void read_swaps(struct agent *a)
+static void read_swaps(struct node *n)
 {
-        struct read_buf *buf = &a->node_memory.buf;
         bool any = false, all_zram = true;
 
-        a->node_memory.swaps_for = a->node_memory.info.swap_total;
-        if (a->node_memory.swaps_fd < 0 || cg_pread_all(a->node_memory.swaps_fd, buf) < 0)
+        n->swaps_for = n->meminfo.swap_total;
+        if (n->swaps_fd < 0 || cg_pread_all(n->swaps_fd, &n->buf) < 0)
                 return;
         /* "Filename Type Size Used Priority", then a line a device. */
-        const char *line = memchr(buf->data, '\n', buf->len);
-        for (; line && (size_t) (line + 1 - buf->data) < buf->len;
-             line = memchr(line + 1, '\n', buf->len - (size_t) (line + 1 - buf->data))) {
+        const char *end = n->buf.data + n->buf.len;
+        for (const char *line = memchr(n->buf.data, '\n', n->buf.len); line && line + 1 < end;
+             line = memchr(line + 1, '\n', (size_t) (end - line - 1))) {
                 any = true;
                 all_zram = all_zram && strncmp(line + 1, "/dev/zram", 9) == 0;
         }
-        a->node_memory.swap_in_ram = any && all_zram;
+        n->swap_in_ram = any && all_zram;
 }
 
-void node_memory_update(struct agent *a)
+unsigned node_memory_update(struct node *n)
 {
-        struct read_buf *buf = &a->node_memory.buf;
-
-        if (a->node_memory.fd < 0)
-                return;
-        int r = cg_pread_all(a->node_memory.fd, buf);
+        if (n->meminfo_fd < 0)
+                return HOT_FILES;
+        int r = cg_pread_all(n->meminfo_fd, &n->buf);
         if (r >= 0)
-                r = parse_meminfo(buf->data, buf->len, &a->node_memory.info);
-        a->node_memory.valid = r >= 0;
-        if (a->node_memory.valid && a->node_memory.info.swap_total != a->node_memory.swaps_for)
-                read_swaps(a);
-        a->hot_files = HOT_FILES;
-        if (a->node_memory.valid && a->node_memory.info.swap_total > 0)
-                a->hot_files |= MEMCG_FILE_BIT(MEMCG_FILE_SWAP_CURRENT);
+                r = parse_meminfo(n->buf.data, n->buf.len, &n->meminfo);
+        n->meminfo_valid = r >= 0;
+        if (n->meminfo_valid && n->meminfo.swap_total != n->swaps_for)
+                read_swaps(n);
+        if (n->meminfo_valid && n->meminfo.swap_total > 0)
+                return HOT_FILES | MEMCG_FILE_BIT(MEMCG_FILE_SWAP_CURRENT);
+        return HOT_FILES;
 }
 
 /* workingset_refault_anon + _file of /proc/vmstat: the node thrashing. */
-static uint64_t node_refaults(struct agent *a)
+static uint64_t node_refaults(struct node *n)
 {
         static const struct keyed_field fields[] = {
                 {"workingset_refault_anon", 0, sizeof("workingset_refault_anon") - 1},
@@ -96,37 +83,35 @@ static uint64_t node_refaults(struct agent *a)
         };
         uint64_t v[2] = {0, 0}, seen;
 
-        if (a->node.vmstat_fd < 0 || cg_pread_all(a->node.vmstat_fd, &a->node.vmstat_buf) < 0 ||
-            parse_keyed(a->node.vmstat_buf.data, a->node.vmstat_buf.len, fields, ELEMENTSOF(fields),
-                        v, &seen) < 0)
+        if (n->vmstat_fd < 0 || cg_pread_all(n->vmstat_fd, &n->buf) < 0 ||
+            parse_keyed(n->buf.data, n->buf.len, fields, ELEMENTSOF(fields), v, &seen) < 0)
                 return 0;
         return v[0] + v[1];
 }
 
 /*
- * The node as the rules see it: MemAvailable and swap that frees memory (swap
- * in RAM, zram, gives nothing back: its pages cost RAM themselves). With a
+ * The node as the rules see it: MemAvailable and swap that frees memory. With a
  * configured slice that has a memory.max, its budget instead.
  */
-static bool node_input_of(struct agent *a, struct watch *slice, uint64_t now,
+static bool node_input_of(struct node *n, const struct cgroup *slice, uint64_t now,
                           struct node_input *ret)
 {
-        const struct meminfo *m = &a->node_memory.info;
+        const struct meminfo *m = &n->meminfo;
         const struct memcg_sample *s = &slice->sample;
 
-        if (!a->node_memory.valid)
+        if (!n->meminfo_valid)
                 return false;
         *ret = (struct node_input){
                 .now_usec = now,
                 .mem_total_bytes = m->mem_total,
                 .mem_available_bytes = m->mem_available,
-                .swap_total_bytes = a->node_memory.swap_in_ram ? 0 : m->swap_total,
-                .swap_free_bytes = a->node_memory.swap_in_ram ? 0 : m->swap_free,
+                .swap_total_bytes = n->swap_in_ram ? 0 : m->swap_total,
+                .swap_free_bytes = n->swap_in_ram ? 0 : m->swap_free,
                 .psi_full_avg10 = s->psi.has_full ? s->psi.full.avg10 : 0,
                 .psi_full_total_usec = s->psi.has_full ? s->psi.full.total_usec : 0,
-                .refaults = node_refaults(a),
+                .refaults = node_refaults(n),
         };
-        if (slice->path[0] && s->max_bytes != CG_VALUE_MAX) {
+        if (slice->path[1] && s->max_bytes != CG_VALUE_MAX) {
                 uint64_t used = memcg_unreclaimable_bytes(s);
                 ret->mem_total_bytes = s->max_bytes;
                 ret->mem_available_bytes = used < s->max_bytes ? s->max_bytes - used : 0;
@@ -136,12 +121,12 @@ static bool node_input_of(struct agent *a, struct watch *slice, uint64_t now,
         return true;
 }
 
-static enum victim_tier_qos qos_tier(const struct watch *w)
+static enum victim_tier_qos qos_tier(const struct cgroup *cg)
 {
-        const struct memcg_sample *s = &w->sample;
+        const struct memcg_sample *s = &cg->sample;
         uint64_t promised = s->min_bytes > s->low_bytes ? s->min_bytes : s->low_bytes;
 
-        switch (w->identity.qos) {
+        switch (cg->identity.qos) {
         case POD_QOS_BESTEFFORT:
                 return QOS_TIER_BESTEFFORT;
         case POD_QOS_GUARANTEED:
@@ -155,46 +140,41 @@ static enum victim_tier_qos qos_tier(const struct watch *w)
                                                                     : QOS_TIER_ABOVE_REQUEST;
 }
 
-/* Room for every container's candidate, grown with the watch table, never on the kill path. */
-void node_reserve_candidates(struct agent *a)
+void node_reserve_candidates(struct node *n, size_t n_containers)
 {
-        unsigned want = a->watches.n_containers + 16;
-
-        if (want <= a->node.candidates_cap)
-                return;
-        struct victim_candidate *c = reallocarray(a->node.candidates, want, sizeof(*c));
-        if (!c)
-                return;
-        a->node.candidates = c;
-        a->node.candidates_cap = want;
+        GREEDY_REALLOC(n->candidates, n->candidates_cap, n_containers);
 }
 
 /* The containers below the slice, sampled afresh, marks read afresh. */
-static unsigned gather(struct agent *a)
+static unsigned gather(struct node *n)
 {
-        struct victim_candidate *c = a->node.candidates;
-        unsigned n = 0;
+        struct pipeline *p = n->pipeline;
+        struct victim_candidate *v = n->candidates;
+        unsigned count = 0;
 
-        for (struct watch *w = a->watches.head; w && n < a->node.candidates_cap; w = w->next) {
-                if (!w->is_container || w->killed || !w->sampled ||
-                    !under_slice(slice_path(a), w->path))
+        for (struct cgroup *cg = n->registry->head; cg && count < n->candidates_cap;
+             cg = cg->next) {
+                struct container *c = container_of(cg);
+                if (!c || c->killed || !cg->sampled ||
+                    !under_slice(slice_path(n), cgroup_rel_path(cg)))
                         continue;
-                if (memcg_sample_update(&w->reader, w->dirfd, a->hot_files, &w->sample, NULL) < 0)
+                if (registry_sample(n->registry, cg, cg->dirfd, p->hot_files, NULL) < 0)
                         continue;
-                enforce_adopt_mark(a, w);
-                const struct memcg_sample *s = &w->sample;
-                c[n++] = (struct victim_candidate){
-                        .id = w,
+                c->mark = marks_of(p->marks, p->actuator, p->names, cg);
+                const struct memcg_sample *s = &cg->sample;
+                v[count++] = (struct victim_candidate){
+                        .id = c,
                         .footprint_bytes = memcg_unreclaimable_bytes(s) + s->swap_current_bytes,
                         .protected_bytes =
                                 s->min_bytes > s->low_bytes ? s->min_bytes : s->low_bytes,
                         .swap_bytes = s->swap_current_bytes,
-                        .rate_bytes_per_sec = policy_growth_over(&w->policy, GROWTH_SPAN_USEC),
-                        .mark = w->mark,
-                        .qos = qos_tier(w),
+                        .rate_bytes_per_sec =
+                                policy_growth_over(&c->policy, CANDIDATE_GROWTH_SPAN_USEC),
+                        .mark = c->mark,
+                        .qos = qos_tier(cg),
                 };
         }
-        return n;
+        return count;
 }
 
 /*
@@ -204,7 +184,7 @@ static unsigned gather(struct agent *a)
  * floor's worth of swap. A node short because of a protected service or a
  * process outside any container gets a report, not a dead bystander.
  */
-static bool frees_enough(const struct agent *a, enum node_rule rule,
+static bool frees_enough(const struct node *n, enum node_rule rule,
                          const struct victim_candidate *v, const struct node_evidence *e)
 {
         uint64_t deficit =
@@ -216,7 +196,7 @@ static bool frees_enough(const struct agent *a, enum node_rule rule,
                 return v->footprint_bytes >= deficit && v->footprint_bytes >= e->floor_bytes / 2;
         case NODE_RULE_SWAP:
                 return (double) v->swap_bytes >=
-                       a->node.config.swap_floor_fraction * (double) a->node_memory.info.swap_total;
+                       n->config.swap_floor_fraction * (double) n->meminfo.swap_total;
         case NODE_RULE_PRESSURE:
                 return v->footprint_bytes > 0;
         case NODE_RULE_NONE:
@@ -226,151 +206,134 @@ static bool frees_enough(const struct agent *a, enum node_rule rule,
         return false;
 }
 
-static json_t *candidate_json(const struct victim_candidate *c)
-{
-        const struct watch *w = c->id;
-        char path[PATH_MAX + 2];
-
-        return JSON_OBJECT({"cgroup", json_string(watch_display_path(w, path, sizeof(path)))},
-                           {"score", json_real(c->score)},
-                           {"footprint_bytes", json_u64(c->footprint_bytes)},
-                           {"protected_bytes", json_u64(c->protected_bytes)},
-                           {"swap_bytes", json_u64(c->swap_bytes)},
-                           {"rate_bytes_per_sec", json_real(c->rate_bytes_per_sec)},
-                           {"mark", json_string(policy_mark_to_string(c->mark))},
-                           {"qos", json_string(victim_qos_to_string(c->qos))});
-}
-
-static json_t *node_json(const struct node_evidence *e)
-{
-        return JSON_OBJECT({"headroom_bytes", json_u64(e->headroom_bytes)},
-                           {"floor_bytes", json_u64(e->floor_bytes)},
-                           {"mem_available_bytes", json_u64(e->mem_available_bytes)},
-                           {"swap_free_bytes", json_u64(e->swap_free_bytes)},
-                           {"fall_bytes_per_sec", json_real(e->fall_bytes_per_sec)},
-                           {"falling_usec", json_u64(e->falling_usec)},
-                           {"eta_usec", e->eta_usec < 0 ? json_null() : json_integer(e->eta_usec)},
-                           {"psi_full_avg10", json_real(e->psi_full_avg10 / 100.0)},
-                           {"psi_full_pct", json_real(e->psi_full_permyriad / 100.0)},
-                           {"refaults", json_u64(e->refaults)});
-}
-
 struct ranking {
-        const struct agent *agent;
         enum node_rule rule;
         const struct node_evidence *evidence;
-        const struct victim_candidate *candidates;
-        unsigned n;
+        struct event_candidate shown[5];
+        unsigned n_shown;
 };
 
-static json_t *candidates_json(const struct ranking *r)
+static void ranking_init(struct ranking *r, const struct node *n, enum node_rule rule,
+                         const struct node_evidence *e, unsigned count)
 {
-        json_t *list = json_array();
-
-        for (unsigned i = 0; i < r->n && i < CANDIDATES_SHOWN; i++)
-                json_array_append_new(list, candidate_json(&r->candidates[i]));
-        return list;
+        *r = (struct ranking){.rule = rule, .evidence = e};
+        for (unsigned i = 0; i < count && i < ELEMENTSOF(r->shown); i++) {
+                const struct container *c = n->candidates[i].id;
+                r->shown[r->n_shown++] = (struct event_candidate){c->cg->path, &n->candidates[i]};
+        }
 }
 
-/* The kill event's details: the rule, the node's figures, and the candidates weighed. */
+/* The kill event's details, built after the kill. */
 static json_t *ranking_json(const void *ctx)
 {
         const struct ranking *r = ctx;
-
-        return JSON_OBJECT({"rule", json_string(node_rule_to_string(r->rule))},
-                           {"node", node_json(r->evidence)}, {"candidates", candidates_json(r)});
+        return event_kill_ranking(r->rule, r->evidence, r->shown, r->n_shown);
 }
 
 /* What the containers hold, and what is used outside them. */
-static uint64_t outside_containers(const struct agent *a, const struct ranking *r)
+static uint64_t outside_containers(const struct node *n, unsigned count)
 {
-        const struct meminfo *m = &a->node_memory.info;
+        const struct meminfo *m = &n->meminfo;
         uint64_t used = m->mem_total - m->mem_available, in = 0;
 
-        for (unsigned i = 0; i < r->n; i++)
-                in += r->candidates[i].footprint_bytes - r->candidates[i].swap_bytes;
+        for (unsigned i = 0; i < count; i++)
+                in += n->candidates[i].footprint_bytes - n->candidates[i].swap_bytes;
         return used > in ? used - in : 0;
 }
 
-static void report(struct agent *a, const struct ranking *r, const char *why)
+static void report(struct node *n, const struct ranking *r, const char *why, unsigned count,
+                   uint64_t now)
 {
-        json_t *e = JSON_OBJECT({"type", json_string("node_pressure")},
-                                {"rule", json_string(node_rule_to_string(r->rule))},
-                                {"action", json_string("none")}, {"why", json_string(why)},
-                                {"node", node_json(r->evidence)},
-                                {"outside_containers_bytes", json_u64(outside_containers(a, r))},
-                                {"candidates", candidates_json(r)});
-        emitter_emit(a->emitter, e);
+        /* Said once in a while; the rules go on judging, the floor may still come. */
+        if (n->reported_usec && now - n->reported_usec < REPORT_EVERY_USEC)
+                return;
+        n->reported_usec = now;
+        emitter_emit(n->pipeline->emitter,
+                     event_node_pressure(r->rule, why, r->evidence, outside_containers(n, count),
+                                         r->shown, r->n_shown));
 }
 
-static void act(struct agent *a, const struct node_decision *d, uint64_t signal_usec)
+static void act(struct node *n, const struct node_decision *d, uint64_t signal_usec)
 {
-        unsigned eligible;
+        unsigned eligible, count = gather(n);
+        struct ranking r;
 
-        unsigned n = gather(a);
-        node_rank_victims(&a->node.config, d->rule, a->node.candidates, n, &eligible);
-        struct ranking r = {a, d->rule, &d->evidence, a->node.candidates, n};
-        if (!eligible || !frees_enough(a, d->rule, &a->node.candidates[0], &d->evidence)) {
-                /* Said once in a while; the rules go on judging, the floor may still come. */
-                if (!a->node.reported_usec ||
-                    signal_usec - a->node.reported_usec >= REPORT_EVERY_USEC) {
-                        report(a, &r, eligible ? "not_enough" : "no_candidate");
-                        a->node.reported_usec = signal_usec;
-                }
+        node_rank_victims(&n->config, d->rule, n->candidates, count, &eligible);
+        ranking_init(&r, n, d->rule, &d->evidence, count);
+        if (!eligible || !frees_enough(n, d->rule, &n->candidates[0], &d->evidence)) {
+                report(n, &r, eligible ? "not_enough" : "no_candidate", count, signal_usec);
                 return;
         }
-        enforce_kill(a, (struct watch *) a->node.candidates[0].id,
-                     &(struct kill_request){.reason = REASON_NODE_PRESSURE,
-                                            .signal = SIGNAL_NODE_PRESSURE,
-                                            .signal_usec = signal_usec,
-                                            .details = ranking_json,
-                                            .details_ctx = &r});
-        node_acted(&a->node.config, &a->node.state, signal_usec);
+        pipeline_kill(n->pipeline, (struct container *) n->candidates[0].id,
+                      &(struct kill_order){.reason = REASON_NODE_PRESSURE,
+                                           .signal = WAKE_NODE,
+                                           .signal_usec = signal_usec,
+                                           .details = ranking_json,
+                                           .details_ctx = &r});
+        node_acted(&n->config, &n->state, signal_usec);
 }
 
 static int on_fast_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
-        struct agent *a = userdata;
-        struct watch *slice = watch_table_by_path(&a->watches, slice_path(a));
+        struct node *n = userdata;
+        struct cgroup *slice = n->trigger.cg;
 
         (void) s;
         (void) usec;
-        node_memory_update(a);
+        n->pipeline->hot_files = node_memory_update(n);
         if (slice)
-                node_check(a, slice, now_usec());
+                node_check(n, slice, now_usec());
         return 0;
 }
 
-static void arm_fast_timer(struct agent *a, uint64_t at)
+static void arm_fast_timer(struct node *n, uint64_t at)
 {
-        if (!a->node.fast_timer) {
-                if (sd_event_add_time(a->loop, &a->node.fast_timer, CLOCK_MONOTONIC, at, 1000,
-                                      on_fast_timer, a) < 0)
-                        a->node.fast_timer = NULL;
+        if (!n->fast_timer) {
+                if (sd_event_add_time(n->loop, &n->fast_timer, CLOCK_MONOTONIC, at, 1000,
+                                      on_fast_timer, n) < 0)
+                        n->fast_timer = NULL;
                 return;
         }
-        sd_event_source_set_time(a->node.fast_timer, at);
-        sd_event_source_set_enabled(a->node.fast_timer, SD_EVENT_ONESHOT);
+        sd_event_source_set_time(n->fast_timer, at);
+        sd_event_source_set_enabled(n->fast_timer, SD_EVENT_ONESHOT);
 }
 
-void node_check(struct agent *a, struct watch *slice, uint64_t now)
+void node_check(struct node *n, struct cgroup *slice, uint64_t now)
 {
         struct node_input in;
         struct node_decision d;
 
-        if (!a->config->enforce || a->once)
+        if (!n->cgmem_config->enforce || n->pipeline->once)
                 return;
+        n->trigger.cg = slice;
         unsigned files = MEMCG_FILE_BIT(MEMCG_FILE_PRESSURE);
-        if (slice->path[0])
-                files |= a->hot_files | LIMIT_FILES;
-        if (memcg_sample_update(&slice->reader, slice->dirfd, files, &slice->sample, NULL) < 0 ||
-            !node_input_of(a, slice, now, &in))
+        if (slice->path[1])
+                files |= n->pipeline->hot_files | LIMIT_FILES;
+        if (registry_sample(n->registry, slice, slice->dirfd, files, NULL) < 0 ||
+            !node_input_of(n, slice, now, &in))
                 return;
-        node_evaluate(&a->node.config, &a->node.state, &in, &a->node.state, &d);
-        if (d.next_check_usec && a->loop)
-                arm_fast_timer(a, d.next_check_usec);
+        n->pipeline->swap_free_bytes = n->swap_in_ram ? 0 : n->meminfo.swap_free;
+        node_evaluate(&n->config, &n->state, &in, &n->state, &d);
+        if (d.next_check_usec && n->loop)
+                arm_fast_timer(n, d.next_check_usec);
         if (d.rule != NODE_RULE_NONE)
-                act(a, &d, now);
+                act(n, &d, now);
+}
+
+void node_triggered(struct node *n, struct cgroup *slice, uint64_t now)
+{
+        /* The root has no memory.current: a slice is judged by its pressure alone. */
+        if (registry_sample(n->registry, slice, slice->dirfd, MEMCG_FILE_BIT(MEMCG_FILE_PRESSURE),
+                            NULL) < 0)
+                return;
+        struct event_psi_trigger trigger = {
+                .full = n->cgmem_config->psi_stall == CONFIG_PSI_FULL,
+                .threshold_usec = n->cgmem_config->psi_threshold_usec,
+                .window_usec = n->cgmem_config->psi_window_usec,
+        };
+        struct event_who who = {.cgroup = slice->path, .identity = &slice->identity};
+        emitter_emit(n->pipeline->emitter, event_pressure(&who, &trigger, &slice->sample));
+        node_check(n, slice, now);
 }
 
 void node_config_from(const struct cgmem_config *c, struct node_config *ret)
@@ -386,11 +349,11 @@ void node_config_from(const struct cgmem_config *c, struct node_config *ret)
         ret->fast_interval_usec = c->node_fast_interval_usec;
 }
 
-void node_stop(struct agent *a)
+void node_stop(struct node *n)
 {
-        a->node.fast_timer = sd_event_source_disable_unref(a->node.fast_timer);
-        free(a->node.candidates);
-        a->node.candidates = NULL;
-        a->node.candidates_cap = 0;
-        read_buf_free(&a->node.vmstat_buf);
+        n->fast_timer = sd_event_source_disable_unref(n->fast_timer);
+        free(n->candidates);
+        n->candidates = NULL;
+        n->candidates_cap = 0;
+        read_buf_free(&n->buf);
 }

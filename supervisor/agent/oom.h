@@ -13,19 +13,7 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
-struct oom_victim {
-        int pid;
-        char comm[64];
-        char task_memcg[PATH_MAX]; /* as the kernel prints it: "/system.slice/x.scope" */
-        char oom_memcg[PATH_MAX];  /* where the limit was hit: may be the pod, not the container */
-        bool memcg;                /* a memory cgroup OOM, not a global one */
-        uint64_t total_vm_bytes;
-        uint64_t anon_rss_bytes;
-        uint64_t file_rss_bytes;
-        uint64_t shmem_rss_bytes;
-        uint64_t seen_usec;
-        bool claimed;
-};
+#include "cgroupfs/kmsg.h"
 
 #define OOM_VICTIMS_MAX 64
 

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/utsname.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -27,11 +26,8 @@
 #include "cgroupfs/parse.h"
 #include "emit/emit.h"
 #include "emit/events.h"
-#include "enforce.h"
 #include "names/names-session.h"
 #include "names/names.h"
-#include "node.h"
-#include "registry/cgroot.h"
 
 struct run_options {
         const char *config_path;
@@ -199,71 +195,6 @@ static int load_config(const struct run_options *o, struct cgmem_config *c)
         return r;
 }
 
-/* "6.1.0-56-amd64" → 601; 0 when it cannot tell. */
-static unsigned kernel_version(void)
-{
-        struct utsname u;
-        unsigned major = 0, minor = 0;
-
-        if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
-                return 0;
-        return major * 100 + minor;
-}
-
-/*
- * The PSI files exist even when PSI is off (psi=0 on the command line, or
- * cgroup.pressure set to 0): only a read tells, failing with EOPNOTSUPP.
- */
-static bool psi_enabled(int rootfd)
-{
-        struct read_buf buf = {0};
-        struct psi_stats psi;
-
-        int r = cg_read_at(rootfd, "memory.pressure", &buf);
-        if (r >= 0)
-                r = parse_psi(buf.data, buf.len, &psi);
-        read_buf_free(&buf);
-        return r >= 0;
-}
-
-static void detect_features(struct agent *a)
-{
-        unsigned version = kernel_version();
-
-        a->features.psi = psi_enabled(a->rootfd);
-        a->features.cgroup_kill = version >= 514;
-        a->features.memory_peak = version >= 519;
-        a->features.kmsg = a->oom.fd >= 0;
-        if (!a->features.psi)
-                log_warning("PSI is not enabled (boot with psi=1): no pressure triggers, pressure "
-                            "is not reported");
-        if (version && !a->features.cgroup_kill)
-                log_warning("kernel %u.%u has no cgroup.kill (5.14+)", version / 100,
-                            version % 100);
-}
-
-static int open_root(const struct cgmem_config *c)
-{
-        /* The default root is discovered from the mount table, so a hybrid host is explained. */
-        bool is_default = !c->root || !c->root[0] || strcmp(c->root, CG_DEFAULT_ROOT) == 0;
-        return cgroot_open(is_default ? NULL : c->root);
-}
-
-static int start_emitter(struct agent *a)
-{
-        const struct cgmem_config *c = a->config;
-        struct emitter_options eo = {
-                .stdout_fd = c->events_stdout ? STDOUT_FILENO : -1,
-                .file_path = c->events_file && c->events_file[0] ? c->events_file : NULL,
-                .journal = c->events_journal,
-                .queue_max = c->events_queue,
-        };
-        int r = emitter_new(a->loop, &eo, &a->emitter);
-        if (r < 0)
-                log_error("cannot set up the event sinks: %s", strerror(-r));
-        return r;
-}
-
 static void lock_memory(const struct cgmem_config *c)
 {
         /* The agent must keep running when the node is out of memory: no page of it may be
@@ -272,57 +203,22 @@ static void lock_memory(const struct cgmem_config *c)
                 log_warning("mlockall: %m; the agent may be paged out under pressure");
 }
 
-#define TIMER_ACCURACY_USEC 1000
-
 struct run_context {
         struct agent agent;
         struct cgmem_config config;
         const struct run_options *options;
 };
 
-static int on_sample_timer(sd_event_source *s, uint64_t usec, void *userdata)
-{
-        struct agent *a = userdata;
-
-        (void) usec;
-        sampling_round(a, now_usec());
-        sd_event_source_set_time_relative(s, a->config->interval_usec);
-        return sd_event_source_set_enabled(s, SD_EVENT_ON);
-}
-
-static int on_rescan_timer(sd_event_source *s, uint64_t usec, void *userdata)
-{
-        struct agent *a = userdata;
-
-        (void) usec;
-        int r = discovery_scan(a);
-        if (r < 0)
-                log_warning("rescan of the cgroup tree failed: %s", strerror(-r));
-        sd_event_source_set_time_relative(s, a->config->rescan_interval_usec);
-        return sd_event_source_set_enabled(s, SD_EVENT_ON);
-}
-
 static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
         struct agent *a = userdata;
-
         char reason[32];
 
-        /* Nothing stays throttled because the agent went away. */
-        enforce_restore_all(a);
+        agent_restore(a);
         snprintf(reason, sizeof(reason), "SIG%s", sigabbrev_np((int) si->ssi_signo));
         emitter_emit(a->emitter, event_stopping(reason, now_usec() - a->start_usec));
         sd_notify(0, "STOPPING=1");
         return sd_event_exit(sd_event_source_get_event(s), 0);
-}
-
-static void reconfigure_names(struct agent *a)
-{
-        struct names_config nc = names_config_of(a->config);
-        int r = a->names ? names_reconfigure(a->names, &nc) : 0;
-
-        if (r < 0)
-                log_warning("runtime sockets not reloaded: %s", strerror(-r));
 }
 
 /* SIGHUP: a new configuration if it is valid (else the old one stays), and a fresh file. */
@@ -334,15 +230,8 @@ static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *s
         (void) s;
         (void) si;
         sd_notify(0, "RELOADING=1");
-        if (load_config(ctx->options, &next) >= 0) {
-                config_free(&ctx->config);
-                ctx->config = next;
-                ctx->agent.rules = (struct classify_rules){.globs = ctx->config.container_globs,
-                                                           .all = ctx->config.all};
-                enforce_policy_config(&ctx->config, &ctx->agent.policy);
-                node_config_from(&ctx->config, &ctx->agent.node.config);
-                reconfigure_names(&ctx->agent);
-        }
+        if (load_config(ctx->options, &next) >= 0)
+                agent_reload(&ctx->agent, &ctx->config, &next);
         int r = emitter_reopen(ctx->agent.emitter);
         if (r < 0)
                 log_error("cannot reopen the events file: %s", strerror(-r));
@@ -350,8 +239,9 @@ static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *s
         return 0;
 }
 
-static int add_signals(struct run_context *ctx)
+static int add_signals(void *userdata)
 {
+        struct run_context *ctx = userdata;
         sigset_t mask;
         int r;
 
@@ -372,133 +262,13 @@ static int add_signals(struct run_context *ctx)
         return r;
 }
 
-static int add_timers(struct agent *a)
-{
-        /* Accuracy 0 would mean sd-event's default of 250 ms: a 1 s round every 1.25 s. */
-        int r = sd_event_add_time_relative(a->loop, &a->sample_timer, CLOCK_MONOTONIC,
-                                           a->config->interval_usec, TIMER_ACCURACY_USEC,
-                                           on_sample_timer, a);
-        if (r >= 0)
-                r = sd_event_add_time_relative(a->loop, &a->rescan_timer, CLOCK_MONOTONIC,
-                                               a->config->rescan_interval_usec, 0, on_rescan_timer,
-                                               a);
-        return r;
-}
-
-static int start_names(struct agent *a)
-{
-        struct names_config nc = names_config_of(a->config);
-        int r = names_new(a->loop, &nc, discovery_named, a, &a->names);
-
-        if (r < 0)
-                log_error("cannot set up container name lookups: %s", strerror(-r));
-        return r;
-}
-
-static int agent_start(struct run_context *ctx)
-{
-        struct agent *a = &ctx->agent;
-        int r;
-
-        a->config = &ctx->config;
-        enforce_policy_config(a->config, &a->policy);
-        enforce_read_self_cgroup(a->self_cgroup, sizeof(a->self_cgroup));
-        a->rules = (struct classify_rules){.globs = ctx->config.container_globs,
-                                           .all = ctx->config.all};
-        a->inotify_fd = -1;
-        a->node_memory.fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
-        if (a->node_memory.fd < 0)
-                log_warning("cannot open /proc/meminfo: %m; the node's memory is not judged");
-        a->node_memory.swaps_fd = open("/proc/swaps", O_RDONLY | O_CLOEXEC);
-        a->node.vmstat_fd = open("/proc/vmstat", O_RDONLY | O_CLOEXEC);
-        node_config_from(a->config, &a->node.config);
-        node_memory_update(a);
-        a->start_usec = now_usec();
-        a->once = ctx->options->once;
-        a->rootfd = open_root(a->config);
-        if (a->rootfd < 0)
-                return a->rootfd;
-        r = watch_table_init(&a->watches);
-        if (r >= 0)
-                r = sd_event_default(&a->loop);
-        /* Before the first event: whoever reads "started" may signal us at once. */
-        if (r >= 0 && !a->once)
-                r = add_signals(ctx);
-        if (r >= 0)
-                r = start_emitter(a);
-        if (r >= 0)
-                r = oom_log_open(&a->oom, a->loop);
-        if (r < 0)
-                return r;
-        if (r >= 0 && !a->once)
-                r = start_names(a);
-        if (r < 0)
-                return r;
-        detect_features(a);
-        emitter_emit(a->emitter, event_started(a));
-        r = a->once ? 0 : discovery_start(a);
-        if (r >= 0)
-                r = discovery_scan(a);
-        if (r < 0) {
-                log_error("cannot walk the cgroup tree: %s", strerror(-r));
-                return r;
-        }
-        r = sandbox_apply(SANDBOX_AGENT);
-        if (r < 0)
-                log_warning("no seccomp filter: %s", strerror(-r));
-        return 0;
-}
-
-static void agent_stop(struct agent *a)
-{
-        if (a->emitter)
-                emitter_drain(a->emitter, 2 * 1000000);
-        watch_table_done(&a->watches);
-        names_free(a->names);
-        oom_log_close(&a->oom);
-        sd_event_source_disable_unref(a->inotify_source);
-        sd_event_source_disable_unref(a->sample_timer);
-        sd_event_source_disable_unref(a->rescan_timer);
-        if (a->inotify_fd >= 0)
-                close(a->inotify_fd);
-        emitter_free(a->emitter);
-        sd_event_unref(a->loop);
-        if (a->rootfd >= 0)
-                close(a->rootfd);
-        node_stop(a);
-        if (a->node_memory.fd >= 0)
-                close(a->node_memory.fd);
-        if (a->node_memory.swaps_fd >= 0)
-                close(a->node_memory.swaps_fd);
-        if (a->node.vmstat_fd >= 0)
-                close(a->node.vmstat_fd);
-        read_buf_free(&a->node_memory.buf);
-}
-
-static int agent_loop(struct run_context *ctx)
-{
-        struct agent *a = &ctx->agent;
-
-        int r = add_timers(a);
-        if (r >= 0)
-                r = sd_event_set_watchdog(a->loop, true);
-        if (r < 0) {
-                log_error("cannot set up the event loop: %s", strerror(-r));
-                return r;
-        }
-        sd_notifyf(0, "READY=1\nSTATUS=watching %u containers", a->watches.n_containers);
-        r = sd_event_loop(a->loop);
-        if (r < 0)
-                log_error("event loop failed: %s", strerror(-r));
-        return r;
-}
-
 int verb_run(int argc, char *argv[])
 {
         struct run_options o;
         struct run_context ctx = {.options = &o};
         int r;
 
+        agent_init(&ctx.agent);
         r = parse_run_options(argc, argv, &o);
         if (r != 0) {
                 run_options_free(&o);
@@ -520,14 +290,12 @@ int verb_run(int argc, char *argv[])
         int fr = raise_fd_limit();
         if (fr < 0)
                 log_warning("cannot raise the open file limit: %s", strerror(-fr));
-        ctx.agent.rootfd = -1;
-        ctx.agent.node_memory.fd = ctx.agent.node_memory.swaps_fd = ctx.agent.node.vmstat_fd = -1;
-        r = agent_start(&ctx);
+        r = agent_start(&ctx.agent, &ctx.config, o.once, add_signals, &ctx);
         if (r >= 0) {
                 if (o.once)
-                        sampling_round(&ctx.agent, now_usec());
+                        agent_round(&ctx.agent, now_usec());
                 else
-                        r = agent_loop(&ctx);
+                        r = agent_loop(&ctx.agent);
         }
         agent_stop(&ctx.agent);
         config_free(&ctx.config);

@@ -38,6 +38,7 @@
 
 #include "base/log.h"
 #include "cgroupfs/macro.h"
+#include "events.h"
 #include "journal-native.h"
 #include "json-writer.h"
 
@@ -233,12 +234,6 @@ static int line_write(struct emitter *e, uint64_t seq, const char *timestamp, co
         return 0;
 }
 
-static json_t *event_truncated(json_t *type, size_t original_bytes)
-{
-        return json_pack("{s:O, s:b, s:I}", "type", type, "truncated", 1, "original_bytes",
-                         (json_int_t) original_bytes);
-}
-
 /*
  * Writes the line for event in e->line_buf, cut down to the envelope and a
  * "truncated" flag when it would reach EVENT_LINE_MAX. *ret_fields is what
@@ -278,19 +273,6 @@ static int event_render(struct emitter *e, uint64_t seq, json_t *event, json_t *
 }
 
 /* ---- the journal entry ---- */
-
-static int journal_priority(const char *type)
-{
-        static const char *const warnings[] = {"kill", "kill_failed", "oom_kill", "dropped"};
-        static const char *const notices[] = {"release", "yield", "action_failed"};
-        for (size_t i = 0; i < ELEMENTSOF(warnings); i++)
-                if (strcmp(type, warnings[i]) == 0)
-                        return 4;
-        for (size_t i = 0; i < ELEMENTSOF(notices); i++)
-                if (strcmp(type, notices[i]) == 0)
-                        return 5;
-        return 6;
-}
 
 static int journal_append_text(struct journal_buf *b, const char *name, const char *value)
 {
@@ -361,7 +343,8 @@ static int journal_entry_build(struct journal_buf *b, const json_t *o, uint64_t 
         int r;
 
         journal_buf_reset(b);
-        snprintf(priority, sizeof(priority), "%d", journal_priority(type));
+        snprintf(priority, sizeof(priority), "%d",
+                 event_type_priority(event_type_from_string(type)));
         snprintf(seq, sizeof(seq), "%" PRIu64, event_seq);
         if ((r = journal_buf_append_field(b, "MESSAGE", line, line_len - 1)) < 0 ||
             (r = journal_append_text(b, "PRIORITY", priority)) < 0 ||
@@ -435,9 +418,7 @@ static void sink_queue_loss_report(struct sink *s)
 
         if (l->count == 0 || s->count >= s->queue_max + 1)
                 return;
-        report = json_pack("{s:s, s:s, s:I, s:I, s:I}", "type", "dropped", "sink",
-                           sink_names[s->kind], "count", (json_int_t) l->count, "first_seq",
-                           (json_int_t) l->first_seq, "last_seq", (json_int_t) l->last_seq);
+        report = event_dropped(sink_names[s->kind], l->first_seq, l->last_seq);
         if (!report || event_render(e, l->last_seq, report, &o, &len) < 0)
                 return; /* out of memory: the loss stays pending and grows */
         struct line *line = line_for_sink(e, s->kind, o, l->last_seq, len);

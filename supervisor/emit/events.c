@@ -1,32 +1,99 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "events.h"
 
-#include <limits.h>
+#include <string.h>
 
+#include "cgroupfs/macro.h"
 #include "json-util.h"
 #include "names/names-json.h"
-#include "names/names.h"
 
-void event_add_identity(json_t *e, const struct watch *w, bool with_labels)
+/* How many of the policy's history points a kill event shows, newest last. */
+#define EVIDENCE_POINTS 12
+
+static const char *const event_type_names[_EVENT_TYPE_MAX] = {
+        [EVENT_STARTED] = "started",
+        [EVENT_STOPPING] = "stopping",
+        [EVENT_DROPPED] = "dropped",
+        [EVENT_CONTAINER_SEEN] = "container_seen",
+        [EVENT_CONTAINER_IDENTITY] = "container_identity",
+        [EVENT_CONTAINER_GONE] = "container_gone",
+        [EVENT_PRESSURE] = "pressure",
+        [EVENT_MEMORY_EVENT] = "memory_event",
+        [EVENT_OOM_KILL] = "oom_kill",
+        [EVENT_KERNEL_MEMORY] = "kernel_memory",
+        [EVENT_GUARD] = "guard",
+        [EVENT_RELEASE] = "release",
+        [EVENT_YIELD] = "yield",
+        [EVENT_ACTION_FAILED] = "action_failed",
+        [EVENT_KILL] = "kill",
+        [EVENT_KILL_FAILED] = "kill_failed",
+        [EVENT_DECISION] = "decision",
+        [EVENT_ADOPTED] = "adopted",
+        [EVENT_NODE_PRESSURE] = "node_pressure",
+};
+
+const char *event_type_to_string(enum event_type t)
 {
-        if (!e || w->identity.runtime == RUNTIME_UNKNOWN)
-                return;
-        const struct container_meta *m = names_get(w->agent->names, w->identity.id);
-        json_object_set_new(e, "container", names_container_json(&w->identity, m, with_labels));
-        json_t *k8s = names_kubernetes_json(&w->identity, m);
-        if (k8s)
-                json_object_set_new(e, "kubernetes", k8s);
+        return t >= 0 && t < _EVENT_TYPE_MAX ? event_type_names[t] : NULL;
 }
 
-/* Every container event starts with the cgroup it is about and who lives there; steals members. */
-static json_t *container_event(const char *type, const struct watch *w, bool with_labels,
+enum event_type event_type_from_string(const char *s)
+{
+        for (int t = 0; s && t < _EVENT_TYPE_MAX; t++)
+                if (strcmp(s, event_type_names[t]) == 0)
+                        return (enum event_type) t;
+        return _EVENT_TYPE_INVALID;
+}
+
+int event_type_priority(enum event_type t)
+{
+        switch (t) {
+        case EVENT_KILL:
+        case EVENT_KILL_FAILED:
+        case EVENT_OOM_KILL:
+        case EVENT_DROPPED:
+                return 4;
+        case EVENT_RELEASE:
+        case EVENT_YIELD:
+        case EVENT_ACTION_FAILED:
+        case EVENT_NODE_PRESSURE:
+                return 5;
+        default:
+                return 6;
+        }
+}
+
+const char *wake_to_string(enum wake w)
+{
+        static const char *const names[_WAKE_MAX] = {
+                [WAKE_MEMORY_EVENTS] = "memory.events",
+                [WAKE_PSI_TRIGGER] = "psi_trigger",
+                [WAKE_ROUND] = "sample",
+                [WAKE_DISCOVERY] = "discovery",
+                [WAKE_NODE] = "node_pressure",
+                [WAKE_LIMITS] = "limits",
+        };
+        return w >= 0 && w < _WAKE_MAX ? names[w] : NULL;
+}
+
+static json_t *type_json(enum event_type t)
+{
+        return json_string(event_type_to_string(t));
+}
+
+/* Every container event starts with its type, its cgroup and who lives there; steals members. */
+static json_t *container_event(enum event_type type, const struct event_who *who, bool labels,
                                const struct json_member *members, size_t n)
 {
-        char path[PATH_MAX + 2];
-        json_t *e = JSON_OBJECT({"type", json_string(type)},
-                                {"cgroup", json_string(watch_display_path(w, path, sizeof(path)))});
+        json_t *e = JSON_OBJECT({"type", type_json(type)}, {"cgroup", json_string(who->cgroup)});
 
-        event_add_identity(e, w, with_labels);
+        if (e && who->identity && who->identity->runtime != RUNTIME_UNKNOWN) {
+                json_object_set_new(e, "container",
+                                    names_container_json(who->identity, who->meta, labels));
+                json_t *k8s = names_kubernetes_json(who->identity, who->meta);
+                if (k8s)
+                        json_object_set_new(e, "kubernetes", k8s);
+        }
         return json_object_add_members(e, members, n);
 }
 
@@ -37,85 +104,99 @@ static json_t *limits_json(const struct memcg_sample *s)
                 {"low_bytes", json_u64(s->low_bytes)}, {"min_bytes", json_u64(s->min_bytes)});
 }
 
-static const char *psi_stall_name(const struct cgmem_config *c)
+static json_t *usec_json(uint64_t v)
 {
-        return c->psi_stall == CONFIG_PSI_FULL ? "full" : "some";
+        return json_integer((json_int_t) v);
 }
 
-json_t *event_started(const struct agent *a)
-{
-        const struct cgmem_config *c = a->config;
-        const struct agent_features *f = &a->features;
+/* ---- the agent ---- */
 
+json_t *event_started(bool dry_run, const struct event_features *f, uint64_t interval_usec,
+                      uint64_t rescan_usec, const struct event_psi_trigger *trigger)
+{
         return JSON_OBJECT(
-                {"type", json_string("started")}, {"version", json_string(CGMEM_VERSION)},
-                {"dry_run", json_boolean(c->dry_run)},
+                {"type", type_json(EVENT_STARTED)}, {"version", json_string(CGMEM_VERSION)},
+                {"dry_run", json_boolean(dry_run)},
                 {"features", JSON_OBJECT({"psi", json_boolean(f->psi)},
                                          {"cgroup_kill", json_boolean(f->cgroup_kill)},
                                          {"memory_peak", json_boolean(f->memory_peak)},
                                          {"kmsg", json_boolean(f->kmsg)})},
-                {"config",
-                 JSON_OBJECT(
-                         {"interval_usec", json_integer((json_int_t) c->interval_usec)},
-                         {"rescan_usec", json_integer((json_int_t) c->rescan_interval_usec)},
-                         {"psi_stall", json_string(psi_stall_name(c))},
-                         {"psi_threshold_usec", json_integer((json_int_t) c->psi_threshold_usec)},
-                         {"psi_window_usec", json_integer((json_int_t) c->psi_window_usec)})});
+                {"config", JSON_OBJECT({"interval_usec", usec_json(interval_usec)},
+                                       {"rescan_usec", usec_json(rescan_usec)},
+                                       {"psi_stall", json_string(trigger->full ? "full" : "some")},
+                                       {"psi_threshold_usec", usec_json(trigger->threshold_usec)},
+                                       {"psi_window_usec", usec_json(trigger->window_usec)})});
 }
 
 json_t *event_stopping(const char *reason, uint64_t uptime_usec)
 {
-        return JSON_OBJECT({"type", json_string("stopping")}, {"reason", json_string(reason)},
-                           {"uptime_usec", json_integer((json_int_t) uptime_usec)});
+        return JSON_OBJECT({"type", type_json(EVENT_STOPPING)}, {"reason", json_string(reason)},
+                           {"uptime_usec", usec_json(uptime_usec)});
 }
 
-json_t *event_container_seen(const struct watch *w)
+json_t *event_dropped(const char *sink, uint64_t first_seq, uint64_t last_seq)
 {
-        return container_event("container_seen", w, false,
-                               JSON_MEMBERS({"current_bytes", json_u64(w->sample.current_bytes)},
-                                            {"limits", limits_json(&w->sample)}));
+        return JSON_OBJECT({"type", type_json(EVENT_DROPPED)}, {"sink", json_string(sink)},
+                           {"count", json_integer((json_int_t) (last_seq - first_seq + 1))},
+                           {"first_seq", json_integer((json_int_t) first_seq)},
+                           {"last_seq", json_integer((json_int_t) last_seq)});
 }
 
-json_t *event_container_identity(const struct watch *w)
+json_t *event_truncated(json_t *type, size_t original_bytes)
 {
-        return container_event("container_identity", w, true, NULL, 0);
+        return JSON_OBJECT({"type", json_incref(type)}, {"truncated", json_true()},
+                           {"original_bytes", json_integer((json_int_t) original_bytes)});
 }
 
-json_t *event_container_gone(const struct watch *w, uint64_t now_usec)
+/* ---- what the kernel says of a container ---- */
+
+json_t *event_container_seen(const struct event_who *who, const struct memcg_sample *s)
+{
+        return container_event(EVENT_CONTAINER_SEEN, who, false,
+                               JSON_MEMBERS({"current_bytes", json_u64(s->current_bytes)},
+                                            {"limits", limits_json(s)}));
+}
+
+json_t *event_container_identity(const struct event_who *who)
+{
+        return container_event(EVENT_CONTAINER_IDENTITY, who, true, NULL, 0);
+}
+
+json_t *event_container_gone(const struct event_who *who, uint64_t lifetime_usec,
+                             const struct memcg_sample *s)
+{
+        return container_event(EVENT_CONTAINER_GONE, who, false,
+                               JSON_MEMBERS({"lifetime_usec", usec_json(lifetime_usec)},
+                                            {"last_current_bytes", json_u64(s->current_bytes)},
+                                            {"events", json_memcg_events(&s->events)}));
+}
+
+static json_t *trigger_json(const struct event_psi_trigger *t)
+{
+        if (!t)
+                return json_null();
+        return JSON_OBJECT({"stall", json_string(t->full ? "full" : "some")},
+                           {"threshold_usec", usec_json(t->threshold_usec)},
+                           {"window_usec", usec_json(t->window_usec)});
+}
+
+json_t *event_pressure(const struct event_who *who, const struct event_psi_trigger *trigger,
+                       const struct memcg_sample *s)
 {
         return container_event(
-                "container_gone", w, false,
-                JSON_MEMBERS(
-                        {"lifetime_usec", json_integer((json_int_t) (now_usec - w->seen_usec))},
-                        {"last_current_bytes", json_u64(w->sample.current_bytes)},
-                        {"events", json_memcg_events(&w->sample.events)}));
+                EVENT_PRESSURE, who, false,
+                JSON_MEMBERS({"source", json_string(trigger ? "psi_trigger" : "sample")},
+                             {"psi", json_psi(&s->psi)}, {"trigger", trigger_json(trigger)},
+                             {"current_bytes", json_u64(s->current_bytes)}));
 }
 
-static json_t *trigger_json(const struct cgmem_config *c)
+json_t *event_memory_event(const struct event_who *who, const struct memcg_events *before,
+                           const struct memcg_sample *s)
 {
-        return JSON_OBJECT({"stall", json_string(psi_stall_name(c))},
-                           {"threshold_usec", json_integer((json_int_t) c->psi_threshold_usec)},
-                           {"window_usec", json_integer((json_int_t) c->psi_window_usec)});
-}
-
-json_t *event_pressure(const struct agent *a, const struct watch *w, enum pressure_source source)
-{
-        bool triggered = source == PRESSURE_PSI_TRIGGER;
-
-        return container_event(
-                "pressure", w, false,
-                JSON_MEMBERS({"source", json_string(triggered ? "psi_trigger" : "sample")},
-                             {"psi", json_psi(&w->sample.psi)},
-                             {"trigger", triggered ? trigger_json(a->config) : json_null()},
-                             {"current_bytes", json_u64(w->sample.current_bytes)}));
-}
-
-json_t *event_memory_event(const struct watch *w, const struct memcg_events *before)
-{
-        return container_event("memory_event", w, false,
+        return container_event(EVENT_MEMORY_EVENT, who, false,
                                JSON_MEMBERS({"before", json_memcg_events(before)},
-                                            {"after", json_memcg_events(&w->sample.events)},
-                                            {"limits", limits_json(&w->sample)}));
+                                            {"after", json_memcg_events(&s->events)},
+                                            {"limits", limits_json(s)}));
 }
 
 static json_t *victim_json(const struct oom_victim *v)
@@ -135,30 +216,208 @@ static json_t *victim_json(const struct oom_victim *v)
 json_t *event_oom_kill(const char *cgroup, uint64_t before, uint64_t after,
                        const struct memcg_events *events, const struct oom_victim *victim)
 {
-        return JSON_OBJECT({"type", json_string("oom_kill")}, {"cgroup", json_string(cgroup)},
+        return JSON_OBJECT({"type", type_json(EVENT_OOM_KILL)}, {"cgroup", json_string(cgroup)},
                            {"oom_kill_before", json_u64(before)},
                            {"oom_kill_after", json_u64(after)},
                            {"events", events ? json_memcg_events(events) : json_null()},
                            {"victim", victim_json(victim)});
 }
 
-json_t *event_kernel_memory(const struct agent *a, const struct watch *w,
-                            enum kernel_memory_reason reason)
+json_t *event_kernel_memory(const struct event_who *who, enum kernel_memory_reason reason,
+                            const struct memcg_sample *s, double threshold_pct, bool above)
 {
-        const struct memcg_sample *s = &w->sample;
         double sock_pct =
                 s->current_bytes ? 100.0 * (double) s->stat.sock / (double) s->current_bytes : 0.0;
 
-        return container_event(
-                "kernel_memory", w, false,
-                JSON_MEMBERS({"reason",
-                              json_string(reason == KERNEL_MEMORY_PERIODIC ? "periodic"
+        return container_event(EVENT_KERNEL_MEMORY, who, false,
+                               JSON_MEMBERS({"reason", json_string(reason == KERNEL_MEMORY_PERIODIC
+                                                                           ? "periodic"
                                                                            : "threshold_crossed")},
-                             {"current_bytes", json_u64(s->current_bytes)},
-                             {"kernel_bytes", json_u64(memcg_kernel_bytes(s))},
-                             {"share_pct", json_real(memcg_kernel_share_pct(s))},
-                             {"sock_share_pct", json_real(sock_pct)},
-                             {"threshold_pct", json_real(a->config->kernel_memory_threshold_pct)},
-                             {"above", json_boolean(w->kernel_share_above)},
-                             {"breakdown", json_kernel_breakdown(s)}));
+                                            {"current_bytes", json_u64(s->current_bytes)},
+                                            {"kernel_bytes", json_u64(memcg_kernel_bytes(s))},
+                                            {"share_pct", json_real(memcg_kernel_share_pct(s))},
+                                            {"sock_share_pct", json_real(sock_pct)},
+                                            {"threshold_pct", json_real(threshold_pct)},
+                                            {"above", json_boolean(above)},
+                                            {"breakdown", json_kernel_breakdown(s)}));
+}
+
+/* ---- what cgmem did ---- */
+
+static json_t *numbers_json(const struct event_action *a)
+{
+        const struct memcg_sample *s = a->sample;
+
+        return JSON_OBJECT({"working_set_bytes", json_u64(memcg_working_set_bytes(s))},
+                           {"unreclaimable_bytes", json_u64(memcg_unreclaimable_bytes(s))},
+                           {"swap_bytes", json_u64(s->swap_current_bytes)},
+                           {"max_bytes", json_u64(s->max_bytes)},
+                           {"high_bytes", json_u64(s->high_bytes)},
+                           {"rate_bytes_per_sec", json_real(a->rate_bytes_per_sec)},
+                           {"eta_usec", a->eta_usec < 0 ? json_null() : json_integer(a->eta_usec)},
+                           {"events", json_memcg_events(&s->events)}, {"psi", json_psi(&s->psi)});
+}
+
+/* The fields every action event starts with. */
+static json_t *action_event(enum event_type type, const struct event_who *who,
+                            const struct event_action *a, const struct json_member *members,
+                            size_t n)
+{
+        json_t *e = container_event(
+                type, who, false,
+                JSON_MEMBERS({"reason", json_string(policy_reason_to_string(a->reason))},
+                             {"signal", json_string(wake_to_string(a->signal))},
+                             {"latency_usec", usec_json(a->latency_usec)},
+                             {"numbers", numbers_json(a)}));
+        return json_object_add_members(e, members, n);
+}
+
+static json_t *error_members(json_t *e, int err)
+{
+        if (err >= 0)
+                return e;
+        return json_object_add_members(e, JSON_MEMBERS({"errno", json_integer(-err)},
+                                                       {"error", json_string(strerror(-err))}));
+}
+
+json_t *event_high_change(const struct event_who *who, const struct event_action *a,
+                          enum policy_action action, uint64_t before, uint64_t after,
+                          uint64_t original, int err)
+{
+        enum event_type type = err < 0                    ? EVENT_ACTION_FAILED
+                               : action == ACTION_RELEASE ? EVENT_RELEASE
+                                                          : EVENT_GUARD;
+        json_t *e = action_event(type, who, a,
+                                 JSON_MEMBERS({"high_before_bytes", json_u64(before)},
+                                              {"high_after_bytes", json_u64(after)},
+                                              {"original_high_bytes", json_u64(original)}));
+        if (err < 0)
+                e = json_object_add_members(
+                        e, JSON_MEMBERS({"action", json_string(policy_action_to_string(action))}));
+        return error_members(e, err);
+}
+
+json_t *event_yield(const struct event_who *who, uint64_t high, uint64_t max)
+{
+        return container_event(
+                EVENT_YIELD, who, false,
+                JSON_MEMBERS({"reason", json_string(policy_reason_to_string(REASON_OWNER_HIGH))},
+                             {"high_bytes", json_u64(high)}, {"max_bytes", json_u64(max)}));
+}
+
+json_t *event_adopted(const struct event_who *who, uint64_t high, uint64_t original)
+{
+        return JSON_OBJECT({"type", type_json(EVENT_ADOPTED)}, {"cgroup", json_string(who->cgroup)},
+                           {"high_bytes", json_u64(high)},
+                           {"original_high_bytes", json_u64(original)},
+                           {"phase", json_string("guarded")});
+}
+
+json_t *event_decision(const struct event_who *who, const struct event_action *a,
+                       enum policy_action action, bool dry_run)
+{
+        return action_event(EVENT_DECISION, who, a,
+                            JSON_MEMBERS({"action", json_string(policy_action_to_string(action))},
+                                         {"dry_run", json_boolean(dry_run)}));
+}
+
+json_t *event_kill(const struct event_who *who, const struct event_action *a, int err,
+                   json_t *details)
+{
+        json_t *e = action_event(err < 0 ? EVENT_KILL_FAILED : EVENT_KILL, who, a, NULL, 0);
+
+        e = error_members(e, err);
+        return json_object_add_members(e, JSON_MEMBERS({"details", details ?: json_object()}));
+}
+
+static json_t *point_json(const struct policy_point *p, uint64_t now)
+{
+        return JSON_OBJECT({"ago_usec", usec_json(now - p->usec)},
+                           {"footprint_bytes", json_u64(p->footprint_bytes)},
+                           {"current_bytes", json_u64(p->current_bytes)},
+                           {"high_events", json_u64(p->high_events)},
+                           {"max_events", json_u64(p->max_events)},
+                           {"psi_full_total_usec", json_u64(p->psi_full_total_usec)},
+                           {"refaults", json_u64(p->refaults)});
+}
+
+json_t *event_kill_evidence(const struct policy_state *s, const struct policy_evidence *e)
+{
+        json_t *points = json_array();
+
+        for (unsigned n = EVIDENCE_POINTS; n-- > 0;) {
+                const struct policy_point *p = policy_history_at(s, n);
+                if (p)
+                        json_array_append_new(points, point_json(p, s->growth.last_usec));
+        }
+        return JSON_OBJECT(
+                {"evidence", JSON_OBJECT({"footprint_bytes", json_u64(e->footprint_bytes)},
+                                         {"capacity_bytes", json_u64(e->capacity_bytes)},
+                                         {"margin_bytes", json_u64(e->margin_bytes)},
+                                         {"window_usec", json_u64(e->window_usec)},
+                                         {"grown_bytes", json_u64(e->grown_bytes)},
+                                         {"high_events", json_u64(e->high_events)},
+                                         {"max_events", json_u64(e->max_events)},
+                                         {"refaults", json_u64(e->refaults)},
+                                         {"psi_full_pct", json_real(e->psi_full_permyriad / 100.0)},
+                                         {"samples", points})});
+}
+
+/* ---- the node ---- */
+
+#define CANDIDATES_SHOWN 5
+
+static json_t *candidate_json(const struct event_candidate *c)
+{
+        const struct victim_candidate *v = c->v;
+
+        return JSON_OBJECT({"cgroup", json_string(c->cgroup)}, {"score", json_real(v->score)},
+                           {"footprint_bytes", json_u64(v->footprint_bytes)},
+                           {"protected_bytes", json_u64(v->protected_bytes)},
+                           {"swap_bytes", json_u64(v->swap_bytes)},
+                           {"rate_bytes_per_sec", json_real(v->rate_bytes_per_sec)},
+                           {"mark", json_string(policy_mark_to_string(v->mark))},
+                           {"qos", json_string(victim_qos_to_string(v->qos))});
+}
+
+static json_t *candidates_json(const struct event_candidate *c, unsigned n)
+{
+        json_t *list = json_array();
+
+        for (unsigned i = 0; i < n && i < CANDIDATES_SHOWN; i++)
+                json_array_append_new(list, candidate_json(&c[i]));
+        return list;
+}
+
+static json_t *node_json(const struct node_evidence *e)
+{
+        return JSON_OBJECT({"headroom_bytes", json_u64(e->headroom_bytes)},
+                           {"floor_bytes", json_u64(e->floor_bytes)},
+                           {"mem_available_bytes", json_u64(e->mem_available_bytes)},
+                           {"swap_free_bytes", json_u64(e->swap_free_bytes)},
+                           {"fall_bytes_per_sec", json_real(e->fall_bytes_per_sec)},
+                           {"falling_usec", json_u64(e->falling_usec)},
+                           {"eta_usec", e->eta_usec < 0 ? json_null() : json_integer(e->eta_usec)},
+                           {"psi_full_avg10", json_real(e->psi_full_avg10 / 100.0)},
+                           {"psi_full_pct", json_real(e->psi_full_permyriad / 100.0)},
+                           {"refaults", json_u64(e->refaults)});
+}
+
+json_t *event_kill_ranking(enum node_rule rule, const struct node_evidence *e,
+                           const struct event_candidate *c, unsigned n)
+{
+        return JSON_OBJECT({"rule", json_string(node_rule_to_string(rule))}, {"node", node_json(e)},
+                           {"candidates", candidates_json(c, n)});
+}
+
+json_t *event_node_pressure(enum node_rule rule, const char *why, const struct node_evidence *e,
+                            uint64_t outside_containers_bytes, const struct event_candidate *c,
+                            unsigned n)
+{
+        return JSON_OBJECT({"type", type_json(EVENT_NODE_PRESSURE)},
+                           {"rule", json_string(node_rule_to_string(rule))},
+                           {"action", json_string("none")}, {"why", json_string(why)},
+                           {"node", node_json(e)},
+                           {"outside_containers_bytes", json_u64(outside_containers_bytes)},
+                           {"candidates", candidates_json(c, n)});
 }

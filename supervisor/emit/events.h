@@ -2,36 +2,143 @@
 #pragma once
 
 /*
- * The agent's events, built as JSON objects for the emitter, which adds the
- * envelope. deploy/events.schema.json is the contract; keep them in step.
+ * Every event of the stream, built here and nowhere else, from typed inputs,
+ * as JSON objects the emitter puts its envelope on. deploy/events.schema.json
+ * is the contract and deploy/EVENTS.md its documentation: keep them in step.
  */
 
+#include <errno.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
-#include "agent/agent.h"
-#include "agent/oom.h"
+#include "cgroupfs/kmsg.h"
+#include "cgroupfs/sample.h"
+#include "cri/container-meta.h"
+#include "cri/identity.h"
+#include "policy/node-policy.h"
+#include "policy/policy.h"
 
-/* Adds who lives in w's cgroup (container, kubernetes) to an event about it. */
-void event_add_identity(json_t *e, const struct watch *w, bool with_labels);
+enum event_type {
+        EVENT_STARTED,
+        EVENT_STOPPING,
+        EVENT_DROPPED,
+        EVENT_CONTAINER_SEEN,
+        EVENT_CONTAINER_IDENTITY,
+        EVENT_CONTAINER_GONE,
+        EVENT_PRESSURE,
+        EVENT_MEMORY_EVENT,
+        EVENT_OOM_KILL,
+        EVENT_KERNEL_MEMORY,
+        EVENT_GUARD,
+        EVENT_RELEASE,
+        EVENT_YIELD,
+        EVENT_ACTION_FAILED,
+        EVENT_KILL,
+        EVENT_KILL_FAILED,
+        EVENT_DECISION,
+        EVENT_ADOPTED,
+        EVENT_NODE_PRESSURE,
+        _EVENT_TYPE_MAX,
+        _EVENT_TYPE_INVALID = -EINVAL,
+};
 
-json_t *event_started(const struct agent *a);
+const char *event_type_to_string(enum event_type t);
+enum event_type event_type_from_string(const char *s);
+/* syslog priority in the journal: warning for kills and losses, notice for releases, info. */
+int event_type_priority(enum event_type t);
+
+/* What woke the agent: the signal an action event names. */
+enum wake {
+        WAKE_MEMORY_EVENTS, /* the kernel changed memory.events (inotify) */
+        WAKE_PSI_TRIGGER,   /* the container's PSI trigger fired */
+        WAKE_ROUND,         /* the backstop sample round */
+        WAKE_DISCOVERY,     /* found just now */
+        WAKE_NODE,          /* the node-pressure check */
+        WAKE_LIMITS,        /* a limit file written, or a new limit settled */
+        _WAKE_MAX,
+        _WAKE_INVALID = -EINVAL,
+};
+
+const char *wake_to_string(enum wake w);
+
+/* Who an event is about: the cgroup, and who lives there as far as it is known. */
+struct event_who {
+        const char *cgroup; /* "/a/b" */
+        const struct container_identity *identity;
+        const struct container_meta *meta; /* from the runtime, or NULL */
+};
+
+struct event_features {
+        bool psi, cgroup_kill, memory_peak, kmsg;
+};
+
+struct event_psi_trigger {
+        bool full; /* the stall counted: full, else some */
+        uint64_t threshold_usec, window_usec;
+};
+
+json_t *event_started(bool dry_run, const struct event_features *f, uint64_t interval_usec,
+                      uint64_t rescan_usec, const struct event_psi_trigger *trigger);
 json_t *event_stopping(const char *reason, uint64_t uptime_usec);
-json_t *event_container_seen(const struct watch *w);
-json_t *event_container_gone(const struct watch *w, uint64_t now_usec);
-/* The runtime named the container: names, image, labels, pod. */
-json_t *event_container_identity(const struct watch *w);
+/* A sink lost the seqs first..last; the emitter sends it on that sink alone. */
+json_t *event_dropped(const char *sink, uint64_t first_seq, uint64_t last_seq);
+/* An event whose line would not fit: its type, and how long it would have been. */
+json_t *event_truncated(json_t *type, size_t original_bytes);
 
-enum pressure_source { PRESSURE_PSI_TRIGGER, PRESSURE_SAMPLE };
-json_t *event_pressure(const struct agent *a, const struct watch *w, enum pressure_source source);
+json_t *event_container_seen(const struct event_who *who, const struct memcg_sample *s);
+json_t *event_container_identity(const struct event_who *who);
+json_t *event_container_gone(const struct event_who *who, uint64_t lifetime_usec,
+                             const struct memcg_sample *s);
 
-/* memory.events counters rose (high/max coalesced, oom immediately). */
-json_t *event_memory_event(const struct watch *w, const struct memcg_events *before);
-
-/* The kernel OOM-killed in w; victim is NULL when /dev/kmsg did not name one. */
+/* trigger: the container's PSI trigger fired; NULL: the round saw it stall as long. */
+json_t *event_pressure(const struct event_who *who, const struct event_psi_trigger *trigger,
+                       const struct memcg_sample *s);
+json_t *event_memory_event(const struct event_who *who, const struct memcg_events *before,
+                           const struct memcg_sample *s);
+/* The kernel OOM-killed in cgroup; victim NULL when the kernel log did not name one. */
 json_t *event_oom_kill(const char *cgroup, uint64_t before, uint64_t after,
                        const struct memcg_events *events, const struct oom_victim *victim);
 
 enum kernel_memory_reason { KERNEL_MEMORY_PERIODIC, KERNEL_MEMORY_CROSSED };
-json_t *event_kernel_memory(const struct agent *a, const struct watch *w,
-                            enum kernel_memory_reason reason);
+json_t *event_kernel_memory(const struct event_who *who, enum kernel_memory_reason reason,
+                            const struct memcg_sample *s, double threshold_pct, bool above);
+
+/* The fields every action event starts with, and the numbers the decision rested on. */
+struct event_action {
+        enum policy_reason reason;
+        enum wake signal;
+        uint64_t latency_usec;
+        const struct memcg_sample *sample;
+        double rate_bytes_per_sec;
+        int64_t eta_usec;
+};
+
+/* guard, release, or action_failed (err < 0, action the one tried). */
+json_t *event_high_change(const struct event_who *who, const struct event_action *a,
+                          enum policy_action action, uint64_t before, uint64_t after,
+                          uint64_t original, int err);
+json_t *event_yield(const struct event_who *who, uint64_t high, uint64_t max);
+json_t *event_adopted(const struct event_who *who, uint64_t high, uint64_t original);
+json_t *event_decision(const struct event_who *who, const struct event_action *a,
+                       enum policy_action action, bool dry_run);
+/* kill, or kill_failed (err < 0); details from event_kill_evidence or event_kill_ranking. */
+json_t *event_kill(const struct event_who *who, const struct event_action *a, int err,
+                   json_t *details);
+
+/* A per-container verdict's details: its figures and the policy's last samples. */
+json_t *event_kill_evidence(const struct policy_state *s, const struct policy_evidence *e);
+
+/* One candidate of the node ranking, with the cgroup it names. */
+struct event_candidate {
+        const char *cgroup;
+        const struct victim_candidate *v;
+};
+
+/* A node_pressure kill's details: the rule, the node's figures, the candidates weighed. */
+json_t *event_kill_ranking(enum node_rule rule, const struct node_evidence *e,
+                           const struct event_candidate *c, unsigned n);
+/* A node rule fired and nothing was killed: why, and who uses the memory. */
+json_t *event_node_pressure(enum node_rule rule, const char *why, const struct node_evidence *e,
+                            uint64_t outside_containers_bytes, const struct event_candidate *c,
+                            unsigned n);

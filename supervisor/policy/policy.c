@@ -14,8 +14,6 @@
 #define RISING_QUIET_USEC UINT64_C(1000000)
 /* memory.high and memory.max are kept in pages; what is written is rounded down to one. */
 #define PAGE_BYTES UINT64_C(4096)
-/* The instant growth rate is taken over at least this span: a few ms of it is noise. */
-#define RATE_SPAN_USEC UINT64_C(250000)
 /* A stuck workload creeps on by a few pages at a time: below this share of high a second. */
 #define STUCK_CREEP_PER_SEC 0.01
 
@@ -184,19 +182,7 @@ static void update_growth(const struct policy_config *c, struct policy_state *s,
         } else if (f < s->step_base_bytes) {
                 s->step_base_bytes = f; /* a fall: the next rise counts from here */
         }
-        if (s->seen && in->now_usec > s->last_usec) {
-                const struct policy_point *base = history_since(s, in->now_usec, RATE_SPAN_USEC);
-                double span = base ? (double) (in->now_usec - base->usec) : 0;
-                double instant = span >= (double) RATE_SPAN_USEC
-                                         ? ((double) f - (double) base->footprint_bytes) / span *
-                                                   USEC_PER_SEC
-                                         : s->rate_bytes_per_sec;
-                double dt = (double) (in->now_usec - s->last_usec);
-                double alpha = 1.0 - exp(-dt / (double) c->rate_window_usec);
-                s->rate_bytes_per_sec += alpha * (instant - s->rate_bytes_per_sec);
-        }
-        s->last_usec = in->now_usec;
-        s->last_footprint_bytes = f;
+        growth_update(&s->growth, in->now_usec, f, c->rate_window_usec);
 }
 
 /* A counter already above zero when first seen (say, after a restart) is history. */
@@ -481,7 +467,7 @@ void policy_evaluate(const struct policy_config *c, const struct policy_state *p
         update_growth(c, &s, in);
         update_counters(&s, in, first);
         s.seen = true;
-        d.rate_bytes_per_sec = s.rate_bytes_per_sec;
+        d.rate_bytes_per_sec = s.growth.rate_bytes_per_sec;
 
         if (in->max_bytes == CG_VALUE_MAX || in->mark == MARK_PROTECT) {
                 /* Nothing to enforce; a band from before the change goes back to its owner. */
@@ -491,7 +477,7 @@ void policy_evaluate(const struct policy_config *c, const struct policy_state *p
                         s.owner_high_bytes = in->high_bytes;
                 s.stall_resolved = false;
         } else {
-                d.eta_usec = eta_usec(c, in, s.rate_bytes_per_sec);
+                d.eta_usec = eta_usec(c, in, s.growth.rate_bytes_per_sec);
                 if (kill_verdict(c, &s, in, &d)) {
                         if (!c->stuck_kills && d.reason == REASON_STUCK_AT_HIGH)
                                 lift_stuck(&s, in, &d);

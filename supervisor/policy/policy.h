@@ -35,6 +35,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "growth.h"
+
 enum policy_mark { MARK_NONE, MARK_PREFER, MARK_AVOID, MARK_PROTECT, _MARK_MAX };
 
 enum policy_action {
@@ -122,9 +124,7 @@ struct policy_state {
         /* Growth: the footprint's rise in charge-batch steps, and its smoothed rate. */
         uint64_t step_base_bytes;
         uint64_t rose_usec; /* when the footprint last rose a whole step */
-        double rate_bytes_per_sec;
-        uint64_t last_usec;
-        uint64_t last_footprint_bytes;
+        struct growth growth;
 
         /* The kernel holding it back: when high and max events last rose, and since when. */
         uint64_t last_high_events, last_max_events;

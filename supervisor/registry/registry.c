@@ -216,14 +216,6 @@ int registry_scan(struct registry *r, int rootfd, const struct registry_scan_ops
         r->generation++;
         int e = cg_walk(rootfd, scan_visit, &s);
         /* What the walk did not see (and the root, never walked) stays in front. */
-        for (struct cgroup *cg = r->head, *next; cg; cg = next) {
-                next = cg->next;
-                if (cg->path[1] && cg->generation != r->generation && e >= 0) {
-                        if (ops->gone)
-                                ops->gone(r, cg, userdata);
-                        registry_remove(r, cg);
-                }
-        }
         if (s.head) {
                 if (r->tail) {
                         r->tail->next = s.head;
@@ -232,6 +224,15 @@ int registry_scan(struct registry *r, int rootfd, const struct registry_scan_ops
                         r->head = s.head;
                 }
                 r->tail = s.tail;
+        }
+        /* Gone, or dropped by visit (generation 0); after a failed walk, nothing is gone. */
+        for (struct cgroup *cg = r->head, *next; cg; cg = next) {
+                next = cg->next;
+                if (cg->path[1] && cg->generation != r->generation && (e >= 0 || !cg->generation)) {
+                        if (ops->gone)
+                                ops->gone(r, cg, userdata);
+                        registry_remove(r, cg);
+                }
         }
         return e < 0 ? e : 0;
 }

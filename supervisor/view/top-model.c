@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "top-model.h"
 
+#include "policy/policy.h"
+
 #include "cri/identity.h"
 
 #include <ctype.h>
@@ -48,45 +50,18 @@ int top_col_ascending(enum top_col c)
         return c == TOP_COL_NAME || c == TOP_COL_POD || c == TOP_COL_ETA;
 }
 
-void top_growth_update(struct top_growth *g, uint64_t bytes, uint64_t now_usec)
-{
-        if (g->n > 0 && now_usec <= g->last_usec)
-                return; /* no time passed: nothing to learn */
-        if (g->n > 0) {
-                double dt = (double) (now_usec - g->last_usec);
-                double inst = ((double) bytes - (double) g->last_bytes) * 1e6 / dt;
-                if (g->n == 1)
-                        g->rate = inst;
-                else {
-                        /*
-                         * alpha from the elapsed time (the discrete first-order low-pass
-                         * dt / (tau + dt)): about the same smoothing at any -d.
-                         */
-                        double alpha = dt / (TOP_GROWTH_TAU_USEC + dt);
-                        g->rate += alpha * (inst - g->rate);
-                }
-        }
-        g->last_bytes = bytes;
-        g->last_usec = now_usec;
-        if (g->n < UINT32_MAX)
-                g->n++;
-}
-
-int top_growth_rate(const struct top_growth *g, double *ret_rate)
-{
-        if (g->n < 2)
-                return 0;
-        *ret_rate = g->rate;
-        return 1;
-}
-
-double top_eta_sec(uint64_t max_bytes, uint64_t wset_bytes, double rate)
+double top_eta_sec(uint64_t max_bytes, uint64_t bytes, double rate)
 {
         if (max_bytes == CG_VALUE_MAX || !(rate > 0))
                 return -1;
-        if (wset_bytes >= max_bytes)
+        if (bytes >= max_bytes)
                 return 0;
-        return (double) (max_bytes - wset_bytes) / rate;
+        return (double) (max_bytes - bytes) / rate;
+}
+
+uint64_t top_footprint_bytes(const struct memcg_sample *s)
+{
+        return memcg_unreclaimable_bytes(s) + s->swap_current_bytes;
 }
 
 void top_display_name(const char *path, char *buf, size_t size)
@@ -150,7 +125,10 @@ static void state_free(void *p)
 
 int top_model_init(struct top_model *m)
 {
-        *m = (struct top_model){.sort_col = TOP_COL_WSET};
+        struct policy_config pc;
+
+        policy_config_defaults(&pc);
+        *m = (struct top_model){.sort_col = TOP_COL_WSET, .growth_tau_usec = pc.rate_window_usec};
         /* Containers are told from the rest when the view is built, by m->rules. */
         int r = view_table_init(&m->table, &(struct classify_rules){0});
         if (r < 0)
@@ -189,7 +167,8 @@ int top_model_refresh(struct top_model *m, int rootfd, uint64_t now_usec)
                         st->start_events = row->sample.events;
                         view_row_of(row)->state = st;
                 }
-                top_growth_update(&st->growth, memcg_working_set_bytes(&row->sample), now_usec);
+                growth_update(&st->growth, now_usec, top_footprint_bytes(&row->sample),
+                              m->growth_tau_usec);
         }
         top_model_apply_names(m);
         m->n_refreshes++;
@@ -277,14 +256,14 @@ int top_sort_value(const struct cgroup *row, enum top_col c, double *ret)
                 v = 1;
                 break;
         case TOP_COL_GROWTH:
-                if (!st || !top_growth_rate(&st->growth, &rate))
+                if (!st || !growth_rate(&st->growth, &rate))
                         return 0;
                 v = rate;
                 break;
         case TOP_COL_ETA:
-                if (!st || !top_growth_rate(&st->growth, &rate))
+                if (!st || !growth_rate(&st->growth, &rate))
                         return 0;
-                v = top_eta_sec(s->max_bytes, memcg_working_set_bytes(s), rate);
+                v = top_eta_sec(s->max_bytes, top_footprint_bytes(s), rate);
                 if (v < 0)
                         return 0;
                 break;

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "policy/growth.h"
 #include "registry/classify.h"
 #include "view/table.h"
 
@@ -46,23 +47,11 @@ int top_col_from_name(const char *name);
 
 #define TOP_NAME_MAX 80
 
-/* Working-set growth, smoothed: an EWMA with a time constant, so the rate does not
- * depend on the refresh interval. */
-#define TOP_GROWTH_TAU_USEC (3 * 1000000.0)
+/* Seconds until bytes reach max at rate; -1 when they never do (no max, rate <= 0). */
+double top_eta_sec(uint64_t max_bytes, uint64_t bytes, double rate);
 
-struct top_growth {
-        uint64_t last_bytes;
-        uint64_t last_usec;
-        double rate; /* bytes per second, EWMA */
-        unsigned n;  /* samples seen: the rate exists from the second */
-};
-
-void top_growth_update(struct top_growth *g, uint64_t bytes, uint64_t now_usec);
-/* 1 and *ret_rate when a rate exists, else 0. */
-int top_growth_rate(const struct top_growth *g, double *ret_rate);
-
-/* Seconds until working set reaches max at rate; -1 when it never does (no max, rate <= 0). */
-double top_eta_sec(uint64_t max_bytes, uint64_t wset_bytes, double rate);
+/* What GROWTH shows: the footprint the policy judges (unreclaimable memory and swap). */
+uint64_t top_footprint_bytes(const struct memcg_sample *s);
 
 /*
  * A display name from the cgroup path, until the runtime names the container:
@@ -78,7 +67,7 @@ struct top_row_state {
         char name[TOP_NAME_MAX];
         char pod[TOP_NAME_MAX];
         struct memcg_events start_events; /* at the first sample: deltas are since start */
-        struct top_growth growth;
+        struct growth growth;             /* the policy's estimator, on the footprint */
         /* rebuilt with the view */
         int included;
         size_t view_index;
@@ -106,6 +95,7 @@ struct top_model {
         int have_root_psi;
         struct read_buf buf;
         struct names_session *names; /* NULL: cgroup-path names only */
+        uint64_t growth_tau_usec;    /* the policy's: what a kill event reports */
 };
 
 int top_model_init(struct top_model *m);

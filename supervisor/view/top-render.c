@@ -311,7 +311,7 @@ static void render_row(const struct top_model *m, const struct top_item *it, con
         char b[64];
         double pct = memcg_usage_pct_of_max(s), rate = 0, eta = -1;
         int has_psi = !!(s->have & MEMCG_HAVE_PSI);
-        int has_rate = top_growth_rate(&st->growth, &rate);
+        int has_rate = growth_rate(&st->growth, &rate);
 
         (void) m;
         render_name(l, it, w->name);
@@ -367,7 +367,7 @@ static void render_row(const struct top_model *m, const struct top_item *it, con
                 snprintf(b, sizeof(b), "-");
         cell(l, has_rate && rate >= 1024 ? TOP_ATTR_YELLOW : TOP_ATTR_NORMAL, 8, 0, b);
         if (has_rate)
-                eta = top_eta_sec(s->max_bytes, memcg_working_set_bytes(s), rate);
+                eta = top_eta_sec(s->max_bytes, top_footprint_bytes(s), rate);
         top_format_eta(eta, b, sizeof(b));
         cell(l, eta >= 0 && eta < 60 ? TOP_ATTR_RED : TOP_ATTR_NORMAL, 6, 0, b);
 }
@@ -595,7 +595,7 @@ static json_t *row_top_json(const struct cgroup *row, unsigned frame)
         const struct memcg_sample *s = &row->sample;
         const struct top_row_state *st = top_state(row);
         double rate = 0;
-        int has_rate = top_growth_rate(&st->growth, &rate);
+        int has_rate = growth_rate(&st->growth, &rate);
         double eta = has_rate ? top_eta_sec(s->max_bytes, memcg_working_set_bytes(s), rate) : -1;
         json_t *o = view_row_json(row);
 

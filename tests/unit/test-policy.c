@@ -679,6 +679,33 @@ static void test_history(void **unused)
         assert_null(policy_history_at(&s.state, 11));
 }
 
+/*
+ * The one growth estimator (policy/growth.c), which top shows: an instant rate over
+ * at least 250 ms, smoothed by alpha = 1 - e^-(dt / tau).
+ */
+static void test_growth(void **unused)
+{
+        struct growth g = {0};
+        double rate;
+        (void) unused;
+
+        growth_update(&g, 1000000, 100 * MiB, 5000000);
+        assert_false(growth_rate(&g, &rate));           /* one sample: no rate yet */
+        growth_update(&g, 1000000, 100 * MiB, 5000000); /* no time passed: ignored */
+        assert_int_equal(g.n, 1);
+        growth_update(&g, 2000000, 110 * MiB, 5000000);
+        assert_true(growth_rate(&g, &rate));
+        assert_true(fabs(rate - 10.0 * MiB * (1 - exp(-0.2))) < 1);
+        /* 5 ms later, 1 MiB more: the instant rate is taken from the point 1 s back, not 5 ms. */
+        growth_update(&g, 2005000, 111 * MiB, 5000000);
+        assert_true(g.instant_bytes_per_sec < 11.0 * MiB);
+        /* Shrinking: negative. */
+        struct growth s = {0};
+        growth_update(&s, 0, 100 * MiB, 5000000);
+        growth_update(&s, 500000, 90 * MiB, 5000000);
+        assert_true(growth_rate(&s, &rate) && rate < 0);
+}
+
 static void test_to_string(void **unused)
 {
         static const char *const actions[] = {"none", "guard", "release", "yield", "kill"};
@@ -738,6 +765,7 @@ int main(void)
                 cmocka_unit_test(test_guard_failed),
                 cmocka_unit_test(test_adopt_band),
                 cmocka_unit_test(test_history),
+                cmocka_unit_test(test_growth),
                 cmocka_unit_test(test_to_string),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "container.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+struct container *container_new(struct cgroup *cg, struct pipeline *p, uint64_t now_usec)
+{
+        struct container *c = calloc(1, sizeof(*c));
+
+        if (!c)
+                return NULL;
+        c->cg = cg;
+        c->pipeline = p;
+        c->seen_usec = now_usec;
+        c->trigger.fd = -1;
+        c->high_written_bytes = HIGH_WRITTEN_NONE;
+        cg->ext = c;
+        return c;
+}
+
+void container_free(struct cgroup *cg)
+{
+        struct container *c = cg->ext;
+
+        if (!c)
+                return;
+        sd_event_source_disable_unref(c->recheck_source);
+        sd_event_source_disable_unref(c->trigger.source);
+        if (c->trigger.fd >= 0)
+                close(c->trigger.fd);
+        free(c);
+        cg->ext = NULL;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * What the agent keeps of one container, as the registry entry's ext: what the
+ * report step compared last, what the policy remembers, what cgmem did, and the
+ * loop's sources for it (its PSI trigger, the timer of a limit settling).
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "cgroupfs/sample.h"
+#include "policy/policy.h"
+#include "registry/registry.h"
+#include "trigger.h"
+
+/* high_written_bytes before cgmem wrote any: no value memory.high can hold ("max" is UINT64_MAX).
+ */
+#define HIGH_WRITTEN_NONE (UINT64_MAX - 1)
+
+struct pipeline;
+
+struct container {
+        struct cgroup *cg;
+        struct pipeline *pipeline; /* the one its wake-ups go through */
+        uint64_t seen_usec;
+
+        /* report: what the last events said */
+        struct memcg_events reported_events;
+        uint64_t memory_event_usec;
+        uint64_t kernel_memory_usec;
+        bool kernel_share_above;
+        uint64_t psi_some_total_usec; /* at the last round, for sampled pressure */
+
+        /* decide */
+        struct policy_state policy;
+        enum policy_mark mark;        /* xattr, label or configuration */
+        uint64_t limits_written_usec; /* when its owner last wrote a limit; 0: before we knew it */
+        uint64_t high_written_bytes;  /* what cgmem last wrote to memory.high */
+
+        /* act */
+        bool killed;
+        bool emptied_after_kill;
+
+        /* the loop's */
+        struct psi_trigger trigger;
+        sd_event_source *recheck_source;
+};
+
+static inline struct container *container_of(const struct cgroup *cg)
+{
+        return cg->is_container ? cg->ext : NULL;
+}
+
+/* A container's state for cg, attached as its ext (released by container_free). */
+struct container *container_new(struct cgroup *cg, struct pipeline *p, uint64_t now_usec);
+void container_free(struct cgroup *cg);
