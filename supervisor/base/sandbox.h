@@ -2,8 +2,8 @@
 #pragma once
 
 /*
- * A seccomp filter each process loads once it is set up (DESIGN.md: "a seccomp
- * filter once initialised"). A deny-list, not an allow-list: what no code path of
+ * A seccomp filter each process loads once it is set up (ARCHITECTURE.md,
+ * supervisor/base/). A deny-list, not an allow-list: what no code path of
  * cgmem needs and what would turn a bug into a foothold on the node fails with
  * EPERM: ptrace and cross-process memory access, mounts and namespaces, modules,
  * kexec, bpf, perf, keyrings, clock setting, io_uring, identity changes; sockets
