@@ -163,7 +163,7 @@ static void policy_config_from(const struct cgmem_config *c, struct policy_confi
         ret->stuck_kills = c->stuck_kill;
 }
 
-void agent_configure(struct agent *a, const struct cgmem_config *c)
+static void agent_configure(struct agent *a, const struct cgmem_config *c)
 {
         a->config = c;
         policy_config_from(c, &a->policy);
@@ -284,7 +284,7 @@ int agent_start(struct agent *a, const struct cgmem_config *c, bool once, int (*
         detect_features(a);
         struct event_features f = {a->features.psi, a->features.cgroup_kill,
                                    a->features.memory_peak, a->features.kmsg};
-        struct event_psi_trigger t = {c->psi_stall == CONFIG_PSI_FULL, c->psi_threshold_usec,
+        struct event_psi_trigger t = {c->psi_stall == PSI_STALL_FULL, c->psi_threshold_usec,
                                       c->psi_window_usec};
         emitter_emit(a->emitter,
                      event_started(c->dry_run, &f, c->interval_usec, c->rescan_interval_usec, &t));

@@ -66,9 +66,6 @@ void agent_init(struct agent *a);
 int agent_start(struct agent *a, const struct cgmem_config *c, bool once, int (*signals)(void *),
                 void *userdata);
 
-/* The thresholds of a (new) configuration: at start and on SIGHUP. */
-void agent_configure(struct agent *a, const struct cgmem_config *c);
-
 /*
  * SIGHUP with a valid new configuration: *next replaces *current (which a uses),
  * the event sinks are set up anew if [events] changed, the runtimes' sockets if

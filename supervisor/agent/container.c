@@ -32,3 +32,14 @@ void container_free(struct cgroup *cg)
         free(c);
         cg->ext = NULL;
 }
+
+struct event_who container_who(const struct container *c, struct names *names)
+{
+        const struct cgroup *cg = c->cg;
+
+        return (struct event_who){
+                .cgroup = cg->path,
+                .identity = &cg->identity,
+                .meta = names ? names_get(names, cg->identity.id) : NULL,
+        };
+}

@@ -12,12 +12,14 @@
 #include <systemd/sd-event.h>
 
 #include "cgroupfs/sample.h"
+#include "emit/events.h"
+#include "names/names.h"
 #include "policy/policy.h"
 #include "registry/registry.h"
 #include "trigger.h"
 
-/* high_written_bytes before cgmem wrote any: no value memory.high can hold ("max" is UINT64_MAX).
- */
+/* high_written_bytes before cgmem wrote any: a value memory.high never holds ("max" reads
+ * UINT64_MAX). */
 #define HIGH_WRITTEN_NONE (UINT64_MAX - 1)
 
 struct pipeline;
@@ -57,3 +59,6 @@ static inline struct container *container_of(const struct cgroup *cg)
 /* A container's state for cg, attached as its ext (released by container_free). */
 struct container *container_new(struct cgroup *cg, struct pipeline *p, uint64_t now_usec);
 void container_free(struct cgroup *cg);
+
+/* Who lives in c, for an event: its path, identity and what names knows (names may be NULL). */
+struct event_who container_who(const struct container *c, struct names *names);

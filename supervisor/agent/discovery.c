@@ -90,7 +90,7 @@ static void lost(struct agent *a, struct cgroup *cg)
         if (c->cg->sampled)
                 pipeline_run(&a->pipeline, c, WAKE_MEMORY_EVENTS, now_usec());
         report_unclaimed_kills(&a->pipeline, c);
-        struct event_who who = pipeline_who(&a->pipeline, c);
+        struct event_who who = container_who(c, a->pipeline.names);
         emitter_emit(a->emitter,
                      event_container_gone(&who, now_usec() - c->seen_usec, &cg->sample));
         names_untrack(a->names, cg->identity.id);
@@ -111,7 +111,7 @@ void discovery_named(const char *id, const struct container_meta *meta, void *us
         (void) meta; /* events take it from the cache */
         if (!c || !cg->sampled)
                 return;
-        struct event_who who = pipeline_who(&a->pipeline, c);
+        struct event_who who = container_who(c, a->pipeline.names);
         emitter_emit(a->emitter, event_container_identity(&who));
         c->mark = marks_of(&a->marks, a->pipeline.actuator, a->names, cg);
 }

@@ -327,7 +327,7 @@ void node_triggered(struct node *n, struct cgroup *slice, uint64_t now)
                             NULL) < 0)
                 return;
         struct event_psi_trigger trigger = {
-                .full = n->cgmem_config->psi_stall == CONFIG_PSI_FULL,
+                .full = n->cgmem_config->psi_stall == PSI_STALL_FULL,
                 .threshold_usec = n->cgmem_config->psi_threshold_usec,
                 .window_usec = n->cgmem_config->psi_window_usec,
         };

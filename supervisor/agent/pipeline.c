@@ -9,16 +9,6 @@
 #include "names/names.h"
 #include "report.h"
 
-struct event_who pipeline_who(const struct pipeline *p, const struct container *c)
-{
-        const struct cgroup *cg = c->cg;
-        return (struct event_who){
-                .cgroup = cg->path,
-                .identity = &cg->identity,
-                .meta = p->names ? names_get(p->names, cg->identity.id) : NULL,
-        };
-}
-
 /* ---- observe ---- */
 
 /* The files each wake-up needs: enforcement judges by footprint, so it needs more than counters. */
@@ -63,7 +53,7 @@ static void adopt_band(struct pipeline *p, struct container *c)
         }
         policy_adopt_band(&c->policy, owner, band, c->cg->sample.max_bytes);
         c->high_written_bytes = band;
-        struct event_who who = pipeline_who(p, c);
+        struct event_who who = container_who(c, p->names);
         emitter_emit(p->emitter, event_adopted(&who, high, owner));
 }
 
@@ -182,7 +172,7 @@ static struct event_action action_of(const struct container *c, enum policy_reas
 static void emit_decision(struct pipeline *p, struct container *c, enum policy_action action,
                           const struct event_action *a)
 {
-        struct event_who who = pipeline_who(p, c);
+        struct event_who who = container_who(c, p->names);
         emitter_emit(p->emitter, event_decision(&who, a, action, p->config->dry_run));
 }
 
@@ -233,7 +223,7 @@ static void change_high(struct pipeline *p, struct container *c, const struct po
         if (r >= 0 && !c->policy.owns_high)
                 act->drop_band(act->userdata, c->cg);
         struct event_action a = action_of(c, d->reason, why, latency, d);
-        struct event_who who = pipeline_who(p, c);
+        struct event_who who = container_who(c, p->names);
         emitter_emit(p->emitter, event_high_change(&who, &a, d->action, before, d->high_bytes,
                                                    c->policy.owner_high_bytes, r));
 }
@@ -292,7 +282,7 @@ void pipeline_kill(struct pipeline *p, struct container *c, const struct kill_or
                                         : NULL;
         struct event_action a = action_of(c, k->reason, k->signal, latency, k->decision);
         a.rate_bytes_per_sec = verdict.growth.rate_bytes_per_sec;
-        struct event_who who = pipeline_who(p, c);
+        struct event_who who = container_who(c, p->names);
         emitter_emit(p->emitter, event_kill(&who, &a, r, details));
         /* Only now: freeing a dying process's memory takes as long as the memory is large. */
         if (r >= 0)
@@ -315,7 +305,7 @@ static void act(struct pipeline *p, struct container *c, const struct policy_dec
                 change_high(p, c, d, why, signal_usec);
                 break;
         case ACTION_YIELD: {
-                struct event_who who = pipeline_who(p, c);
+                struct event_who who = container_who(c, p->names);
                 p->actuator->drop_band(p->actuator->userdata, c->cg);
                 emitter_emit(p->emitter, event_yield(&who, d->high_bytes, c->cg->sample.max_bytes));
                 break;

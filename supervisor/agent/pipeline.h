@@ -85,6 +85,3 @@ void pipeline_kill(struct pipeline *p, struct container *c, const struct kill_or
 
 /* On a clean exit: every memory.high cgmem holds goes back to its owner. */
 void pipeline_restore(struct pipeline *p, struct container *c);
-
-/* Who lives in c, for an event. */
-struct event_who pipeline_who(const struct pipeline *p, const struct container *c);

@@ -93,7 +93,7 @@ static int on_trigger(sd_event_source *s, int fd, uint32_t revents, void *userda
 static void arm(struct agent *a, struct cgroup *cg, struct psi_trigger *t)
 {
         const struct cgmem_config *c = a->config;
-        enum psi_stall stall = c->psi_stall == CONFIG_PSI_FULL ? PSI_STALL_FULL : PSI_STALL_SOME;
+        enum psi_stall stall = c->psi_stall;
 
         if (a->n_triggers >= c->psi_max_triggers)
                 return;

@@ -43,7 +43,7 @@ static void report_events(struct pipeline *p, struct container *c, uint64_t now)
                 return;
         if (after->oom_kill > before->oom_kill)
                 report_oom_kills(p, c, before->oom_kill);
-        struct event_who who = pipeline_who(p, c);
+        struct event_who who = container_who(c, p->names);
         emitter_emit(p->emitter, event_memory_event(&who, before, &c->cg->sample));
         c->reported_events = *after;
         c->memory_event_usec = now;
@@ -65,14 +65,14 @@ static void report_kernel_memory(struct pipeline *p, struct container *c, uint64
                 return;
         c->kernel_share_above = above;
         c->kernel_memory_usec = now;
-        struct event_who who = pipeline_who(p, c);
+        struct event_who who = container_who(c, p->names);
         emitter_emit(p->emitter,
                      event_kernel_memory(&who, reason, s, cf->kernel_memory_threshold_pct, above));
 }
 
 static struct event_psi_trigger trigger_of(const struct cgmem_config *cf)
 {
-        return (struct event_psi_trigger){.full = cf->psi_stall == CONFIG_PSI_FULL,
+        return (struct event_psi_trigger){.full = cf->psi_stall == PSI_STALL_FULL,
                                           .threshold_usec = cf->psi_threshold_usec,
                                           .window_usec = cf->psi_window_usec};
 }
@@ -93,7 +93,7 @@ static void report_sampled_pressure(struct pipeline *p, struct container *c, uin
         if ((double) stalled / (double) elapsed <
             (double) cf->psi_threshold_usec / (double) cf->psi_window_usec)
                 return;
-        struct event_who who = pipeline_who(p, c);
+        struct event_who who = container_who(c, p->names);
         emitter_emit(p->emitter, event_pressure(&who, NULL, s));
 }
 
@@ -110,7 +110,7 @@ static void report_start(struct pipeline *p, struct container *c)
                                                        p->config->kernel_memory_interval_usec;
         c->psi_some_total_usec = s->psi.some.total_usec;
         c->kernel_share_above = false; /* the first round tells if it is above */
-        struct event_who who = pipeline_who(p, c);
+        struct event_who who = container_who(c, p->names);
         emitter_emit(p->emitter, event_container_seen(&who, s));
 }
 
@@ -132,7 +132,7 @@ void report(struct pipeline *p, struct container *c, enum wake why, uint64_t sig
                 break;
         case WAKE_PSI_TRIGGER:
                 trigger = trigger_of(p->config);
-                struct event_who who = pipeline_who(p, c);
+                struct event_who who = container_who(c, p->names);
                 emitter_emit(p->emitter, event_pressure(&who, &trigger, &c->cg->sample));
                 break;
         case WAKE_LIMITS:

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cgmem run: the node agent's command line, start-up checks and event loop. */
 #include "run.h"
-#include "base/sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,9 +15,11 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "base/array.h"
 #include "base/exit-status.h"
 #include "base/fdlimit.h"
 #include "base/log.h"
+#include "base/sandbox.h"
 #include "base/time-util.h"
 #include "cgroupfs/io.h"
 #include "cgroupfs/macro.h"
@@ -33,7 +34,7 @@ struct run_options {
         const char *config_path;
         int config_given;
         char **assignments; /* "section.key=value" from flags, applied after the file */
-        size_t n_assignments;
+        size_t n_assignments, allocated;
         int check_config;
         int once;
 };
@@ -67,12 +68,10 @@ static int add_assignment(struct run_options *o, const char *key, const char *va
         char *s = NULL;
         if (asprintf(&s, "%s%s%s", key ? key : "", key ? "=" : "", value) < 0)
                 return -ENOMEM;
-        char **v = reallocarray(o->assignments, o->n_assignments + 1, sizeof(*v));
-        if (!v) {
+        if (!GREEDY_REALLOC(o->assignments, o->allocated, o->n_assignments + 1)) {
                 free(s);
                 return -ENOMEM;
         }
-        o->assignments = v;
         o->assignments[o->n_assignments++] = s;
         return 0;
 }

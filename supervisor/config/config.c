@@ -16,6 +16,7 @@
 #include "base/time-util.h"
 #include "cgroupfs/macro.h"
 #include "cgroupfs/parse.h"
+#include "cgroupfs/psi.h"
 
 /* Longer lines are a mistake (or not a config file): refuse them rather than guess. */
 #define CONFIG_LINE_MAX 4096
@@ -64,7 +65,7 @@ static const struct config_key config_keys[] = {
         KEY("cgroup", "all", KEY_BOOL, int, all, "no"),
         KEY("sampling", "interval", KEY_DURATION, uint64_t, interval_usec, "1s"),
         KEY("sampling", "rescan", KEY_DURATION, uint64_t, rescan_interval_usec, "30s"),
-        KEY("psi", "stall", KEY_STALL, enum psi_stall_kind, psi_stall, "some"),
+        KEY("psi", "stall", KEY_STALL, enum psi_stall, psi_stall, "some"),
         KEY("psi", "threshold", KEY_DURATION, uint64_t, psi_threshold_usec, "150ms"),
         KEY("psi", "window", KEY_DURATION, uint64_t, psi_window_usec, "1s"),
         KEY("psi", "usage_fraction", KEY_FRACTION, double, psi_usage_fraction, "0.5"),
@@ -487,9 +488,9 @@ static int parse_stall(const char *v, void *field, const struct config_key *k,
                        struct config_error *err)
 {
         if (strcmp(v, "some") == 0)
-                *(enum psi_stall_kind *) field = CONFIG_PSI_SOME;
+                *(enum psi_stall *) field = PSI_STALL_SOME;
         else if (strcmp(v, "full") == 0)
-                *(enum psi_stall_kind *) field = CONFIG_PSI_FULL;
+                *(enum psi_stall *) field = PSI_STALL_FULL;
         else
                 return key_fail(err, k, SHOWN " is not a stall kind (use some or full)", v);
         return 0;
@@ -558,7 +559,7 @@ static void print_globs(const void *field, FILE *f)
 
 static void print_stall(const void *field, FILE *f)
 {
-        fputs(*(const enum psi_stall_kind *) field == CONFIG_PSI_FULL ? " full" : " some", f);
+        fputs(*(const enum psi_stall *) field == PSI_STALL_FULL ? " full" : " some", f);
 }
 
 /* ---- owned values ---- */
@@ -800,12 +801,6 @@ static int config_copy(struct cgmem_config *dst, const struct cgmem_config *src)
         return 0;
 }
 
-static void fclosep(FILE **f)
-{
-        if (*f)
-                fclose(*f);
-}
-
 /* ---- public ---- */
 
 void config_init_defaults(struct cgmem_config *c)
@@ -894,11 +889,9 @@ int config_set(struct cgmem_config *c, const char *assignment, struct config_err
 
 /* ---- validation ---- */
 
-#define PSI_WINDOW_MIN_USEC (500 * USEC_PER_MSEC) /* kernel/sched/psi.c, psi_trigger_create() */
-#define PSI_WINDOW_MAX_USEC (10 * USEC_PER_SEC)
-#define INTERVAL_MIN_USEC   (10 * USEC_PER_MSEC)
-#define QUEUE_MIN           16
-#define MAX_TRIGGERS_MAX    10000
+#define INTERVAL_MIN_USEC (10 * USEC_PER_MSEC)
+#define QUEUE_MIN         16
+#define MAX_TRIGGERS_MAX  10000
 
 static int validate_psi(const struct cgmem_config *c, struct config_error *err)
 {

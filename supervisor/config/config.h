@@ -10,9 +10,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CONFIG_DEFAULT_PATH "/etc/cgmem/cgmem.conf"
+#include "cgroupfs/psi.h"
 
-enum psi_stall_kind { CONFIG_PSI_SOME, CONFIG_PSI_FULL };
+#define CONFIG_DEFAULT_PATH "/etc/cgmem/cgmem.conf"
 
 struct cgmem_config {
         /* [cgroup] */
@@ -25,11 +25,11 @@ struct cgmem_config {
         uint64_t rescan_interval_usec; /* rescan = 30s : the backstop full walk */
 
         /* [psi] */
-        enum psi_stall_kind psi_stall; /* stall = some */
-        uint64_t psi_threshold_usec;   /* threshold = 150ms */
-        uint64_t psi_window_usec;      /* window = 1s */
-        double psi_usage_fraction;     /* usage_fraction = 0.5 : arm above this share of limit */
-        unsigned psi_max_triggers;     /* max_triggers = 256 : psimon threads are not free */
+        enum psi_stall psi_stall;    /* stall = some */
+        uint64_t psi_threshold_usec; /* threshold = 150ms */
+        uint64_t psi_window_usec;    /* window = 1s */
+        double psi_usage_fraction;   /* usage_fraction = 0.5 : arm above this share of limit */
+        unsigned psi_max_triggers;   /* max_triggers = 256 : psimon threads are not free */
 
         /* [events] */
         int events_stdout;                    /* stdout = yes */

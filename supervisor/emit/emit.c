@@ -133,10 +133,7 @@ static void line_unref(struct line *l)
                 free(l);
 }
 
-static void line_unrefp(struct line **l)
-{
-        line_unref(*l);
-}
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct line *, line_unref)
 
 /* ---- the envelope and the line ---- */
 
@@ -707,10 +704,7 @@ static int emitter_set_host(struct emitter *e, const char *hostname)
         return 0;
 }
 
-static void emitter_freep(struct emitter **e)
-{
-        emitter_free(*e);
-}
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct emitter *, emitter_free)
 
 static int emitter_setup_sinks(struct emitter *e, const struct emitter_options *o)
 {
@@ -832,7 +826,7 @@ int emitter_reopen(struct emitter *e)
         return 0;
 }
 
-void emitter_flush(struct emitter *e)
+static void emitter_flush(struct emitter *e)
 {
         for (int k = 0; k < _SINK_KIND_MAX; k++)
                 sink_flush(&e->sinks[k]);

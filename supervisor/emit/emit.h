@@ -40,9 +40,6 @@ uint64_t emitter_emit(struct emitter *e, json_t *event);
 /* Reopens the file sink (SIGHUP after logrotate). */
 int emitter_reopen(struct emitter *e);
 
-/* Writes what the sinks will take now without blocking; the loop calls it on EPOLLOUT. */
-void emitter_flush(struct emitter *e);
-
 /* Blocks up to timeout_usec to drain the queues (clean exit only). */
 void emitter_drain(struct emitter *e, uint64_t timeout_usec);
 

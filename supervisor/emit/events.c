@@ -3,8 +3,8 @@
 
 #include <string.h>
 
+#include "base/json-util.h"
 #include "cgroupfs/macro.h"
-#include "json-util.h"
 #include "names/names-json.h"
 
 /* How many of the policy's history points a kill event shows, newest last. */
@@ -32,7 +32,7 @@ static const char *const event_type_names[_EVENT_TYPE_MAX] = {
         [EVENT_NODE_PRESSURE] = "node_pressure",
 };
 
-const char *event_type_to_string(enum event_type t)
+static const char *event_type_to_string(enum event_type t)
 {
         return t >= 0 && t < _EVENT_TYPE_MAX ? event_type_names[t] : NULL;
 }
@@ -63,7 +63,7 @@ int event_type_priority(enum event_type t)
         }
 }
 
-const char *wake_to_string(enum wake w)
+static const char *wake_to_string(enum wake w)
 {
         static const char *const names[_WAKE_MAX] = {
                 [WAKE_MEMORY_EVENTS] = "memory.events",

@@ -43,7 +43,6 @@ enum event_type {
         _EVENT_TYPE_INVALID = -EINVAL,
 };
 
-const char *event_type_to_string(enum event_type t);
 enum event_type event_type_from_string(const char *s);
 /* syslog priority in the journal: warning for kills and losses, notice for releases, info. */
 int event_type_priority(enum event_type t);
@@ -59,8 +58,6 @@ enum wake {
         _WAKE_MAX,
         _WAKE_INVALID = -EINVAL,
 };
-
-const char *wake_to_string(enum wake w);
 
 /* Who an event is about: the cgroup, and who lives there as far as it is known. */
 struct event_who {

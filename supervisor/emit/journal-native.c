@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "journal-native.h"
+#include "base/array.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -25,18 +26,7 @@ static int journal_buf_reserve(struct journal_buf *b, size_t extra)
 {
         if (extra > SIZE_MAX / 2 - b->len)
                 return -ENOMEM;
-        size_t need = b->len + extra;
-        if (need <= b->cap)
-                return 0;
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < need)
-                cap *= 2;
-        char *p = realloc(b->data, cap);
-        if (!p)
-                return -ENOMEM;
-        b->data = p;
-        b->cap = cap;
-        return 0;
+        return GREEDY_REALLOC(b->data, b->cap, b->len + extra) ? 0 : -ENOMEM;
 }
 
 static void journal_buf_put(struct journal_buf *b, const void *p, size_t n)

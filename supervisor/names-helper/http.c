@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "http.h"
+#include "base/array.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -23,7 +24,6 @@ struct http_client {
         CURLM *multi;
         sd_event_source *timer;
         struct http_request *head;
-        unsigned active;
 };
 
 struct http_request {
@@ -55,7 +55,6 @@ static void request_free(struct http_request *r)
         free(r->body);
         free(r->grpc_message);
         free(r);
-        c->active--;
 }
 
 static int error_from_curl(const struct http_request *r, CURLcode code)
@@ -232,11 +231,6 @@ void http_client_free(struct http_client *c)
         free(c);
 }
 
-unsigned http_client_active(const struct http_client *c)
-{
-        return c->active;
-}
-
 static size_t on_body(char *data, size_t size, size_t n, void *userdata)
 {
         struct http_request *r = userdata;
@@ -254,17 +248,9 @@ static size_t on_body(char *data, size_t size, size_t n, void *userdata)
                 r->abort_error = -EMSGSIZE;
                 return 0;
         }
-        if (r->body_len + len + 1 > r->body_cap) {
-                size_t cap = r->body_cap ? r->body_cap * 2 : 4096;
-                while (cap < r->body_len + len + 1)
-                        cap *= 2;
-                char *p = realloc(r->body, cap);
-                if (!p) {
-                        r->abort_error = -ENOMEM;
-                        return 0;
-                }
-                r->body = p;
-                r->body_cap = cap;
+        if (!GREEDY_REALLOC(r->body, r->body_cap, r->body_len + len + 1)) {
+                r->abort_error = -ENOMEM;
+                return 0;
         }
         memcpy(r->body + r->body_len, data, len);
         r->body_len += len;
@@ -366,7 +352,6 @@ static int request_start(struct http_client *c, struct http_request *r, struct h
                 return -ENOMEM;
         }
         LIST_PREPEND(c->head, r);
-        c->active++;
         if (ret)
                 *ret = r;
         return 0;

@@ -56,6 +56,3 @@ int http_stream(struct http_client *c, const char *socket_path, const char *path
 
 /* Cancels a request in flight; its done callback does not run. NULL is a no-op. */
 void http_request_cancel(struct http_request *r);
-
-/* Transfers in flight. */
-unsigned http_client_active(const struct http_client *c);

@@ -208,6 +208,10 @@ static int run(struct helper *h, const struct names_config *c)
                 log_error("cannot start: %s", strerror(-r));
                 return EXIT_RUNTIME;
         }
+        resolver_add_runtime(h->resolver, RUNTIME_DOCKER, c->docker_socket, &docker_ops);
+        resolver_add_runtime(h->resolver, RUNTIME_PODMAN, c->podman_socket, &docker_ops);
+        resolver_add_runtime(h->resolver, RUNTIME_CONTAINERD, c->containerd_socket, &cri_ops);
+        resolver_add_runtime(h->resolver, RUNTIME_CRIO, c->crio_socket, &crio_ops);
         r = sandbox_apply(SANDBOX_NAMES);
         if (r < 0)
                 log_warning("no seccomp filter: %s", strerror(-r));

@@ -73,20 +73,12 @@ struct resolver {
         struct lookup *lookups;
 };
 
-extern const struct runtime_ops docker_ops;
-extern const struct runtime_ops cri_ops;
-extern const struct runtime_ops crio_ops;
-
-/*
- * A lookup ended: meta (taken) when the runtime knew id, NULL when it said it
- * does not; error < 0 when it did not answer (detail says why), which backs off
- * the whole runtime.
- */
-void resolver_answer(struct runtime_api *rt, const char *id, struct container_meta *meta, int error,
-                     const char *detail);
-
 struct lookup *lookup_new(struct runtime_api *rt, const char *id);
-/* Ends the lookup with resolver_answer()'s arguments and frees it. */
+/*
+ * Ends the lookup and frees it: meta (taken) when the runtime knew id, NULL
+ * when it said it does not; error < 0 when it did not answer (detail says why),
+ * which backs off the whole runtime.
+ */
 void lookup_finish(struct lookup *l, struct container_meta *meta, int error, const char *detail);
 
 /* A lookup that is one GET of path with a JSON answer (404: the runtime does not know id). */
@@ -104,5 +96,3 @@ void resolver_forget(struct runtime_api *rt, const char *id);
 void resolver_runtime_failed(struct runtime_api *rt, int error, const char *detail);
 /* Lookups may start now (Docker's version arrived). */
 void resolver_kick(struct resolver *n);
-
-const char *resolver_runtime_label(const struct runtime_api *rt);

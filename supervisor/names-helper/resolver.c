@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/array.h"
 #include "base/hashmap.h"
 #include "base/list.h"
 #include "base/log.h"
@@ -32,6 +33,9 @@ struct queued {
         struct runtime_api *rt;
 };
 
+static void resolver_answer(struct runtime_api *rt, const char *id, struct container_meta *meta,
+                            int error, const char *detail);
+
 static const char *const runtime_labels[] = {
         [RUNTIME_DOCKER] = "docker",
         [RUNTIME_PODMAN] = "podman",
@@ -39,7 +43,7 @@ static const char *const runtime_labels[] = {
         [RUNTIME_CRIO] = "cri-o",
 };
 
-const char *resolver_runtime_label(const struct runtime_api *rt)
+static const char *resolver_runtime_label(const struct runtime_api *rt)
 {
         return runtime_labels[rt->kind];
 }
@@ -79,14 +83,8 @@ static void schedule_retry(struct resolver *n)
 
 static int enqueue(struct resolver *n, struct runtime_api *rt, const char *id)
 {
-        if (n->queue_len == n->queue_cap) {
-                size_t cap = n->queue_cap ? n->queue_cap * 2 : 64;
-                struct queued *q = reallocarray(n->queue, cap, sizeof(*q));
-                if (!q)
-                        return -ENOMEM;
-                n->queue = q;
-                n->queue_cap = cap;
-        }
+        if (!GREEDY_REALLOC(n->queue, n->queue_cap, n->queue_len + 1))
+                return -ENOMEM;
         struct queued *q = &n->queue[n->queue_len++];
         snprintf(q->id, sizeof(q->id), "%s", id);
         q->rt = rt;
@@ -183,8 +181,8 @@ void resolver_runtime_failed(struct runtime_api *rt, int error, const char *deta
         schedule_retry(n);
 }
 
-void resolver_answer(struct runtime_api *rt, const char *id, struct container_meta *meta, int error,
-                     const char *detail)
+static void resolver_answer(struct runtime_api *rt, const char *id, struct container_meta *meta,
+                            int error, const char *detail)
 {
         struct resolver *n = rt->resolver;
         struct tracked *t = hashmap_get_string(n->tracked, id);
@@ -340,15 +338,6 @@ void resolver_untrack(struct resolver *n, const char *id)
                 tracked_free(n, t);
 }
 
-const struct container_meta *resolver_get(struct resolver *n, const char *id)
-{
-        const struct container_meta *meta = NULL;
-
-        if (n && id && id[0])
-                name_cache_get(n->cache, id, now_usec(), &meta);
-        return meta;
-}
-
 unsigned resolver_busy(const struct resolver *n)
 {
         uint64_t now = now_usec();
@@ -362,10 +351,10 @@ unsigned resolver_busy(const struct resolver *n)
         return busy;
 }
 
-static void add_runtime(struct resolver *n, enum container_runtime kind, const char *socket,
-                        const struct runtime_ops *ops)
+void resolver_add_runtime(struct resolver *n, enum container_runtime kind, const char *socket,
+                          const struct runtime_ops *ops)
 {
-        if (!socket || !socket[0])
+        if (!socket || !socket[0] || n->n_runtimes >= ELEMENTSOF(n->runtimes))
                 return;
         struct runtime_api *rt = &n->runtimes[n->n_runtimes];
         rt->socket = strdup(socket);
@@ -410,10 +399,6 @@ int resolver_new(sd_event *loop, const struct names_config *cfg, names_learned_f
                 resolver_free(n);
                 return r;
         }
-        add_runtime(n, RUNTIME_DOCKER, cfg->docker_socket, &docker_ops);
-        add_runtime(n, RUNTIME_PODMAN, cfg->podman_socket, &docker_ops);
-        add_runtime(n, RUNTIME_CONTAINERD, cfg->containerd_socket, &cri_ops);
-        add_runtime(n, RUNTIME_CRIO, cfg->crio_socket, &crio_ops);
         *ret = n;
         return 0;
 }

@@ -13,19 +13,26 @@
 #include "names/names.h"
 
 struct resolver;
+struct runtime_ops;
+
+/* The runtimes' APIs, one file each; Docker's serves podman too. */
+extern const struct runtime_ops docker_ops;
+extern const struct runtime_ops cri_ops;
+extern const struct runtime_ops crio_ops;
 
 /* learned may be NULL. Logs through the supervisor's log; the runtimes' clients never do. */
 int resolver_new(sd_event *loop, const struct names_config *cfg, names_learned_fn learned,
                  void *userdata, struct resolver **ret);
 void resolver_free(struct resolver *n);
 
+/* Asks the runtime of this kind on socket (NULL or "": there is none) through ops. */
+void resolver_add_runtime(struct resolver *n, enum container_runtime kind, const char *socket,
+                          const struct runtime_ops *ops);
+
 /* Starts (or refreshes, if stale) the lookup of a container the agent watches. */
 void resolver_track(struct resolver *n, const struct container_identity *id);
 /* The container's cgroup is gone: stop retrying it. */
 void resolver_untrack(struct resolver *n, const char *id);
-
-/* What the cache knows about id, or NULL. Never starts I/O. */
-const struct container_meta *resolver_get(struct resolver *n, const char *id);
 
 /* Lookups queued or in flight. */
 unsigned resolver_busy(const struct resolver *n);

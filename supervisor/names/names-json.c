@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "names-json.h"
 
-#include "emit/json-util.h"
+#include "base/json-util.h"
 
 static json_t *labels_json(const struct container_meta *m)
 {

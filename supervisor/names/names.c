@@ -6,6 +6,7 @@
  * stops reading is killed and replaced once the queue is full.
  */
 #include "names.h"
+#include "base/array.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -85,14 +86,8 @@ static int queue_push(struct names *n, char *msg)
                 n->queue_len -= n->queue_head;
                 n->queue_head = 0;
         }
-        if (n->queue_len == n->queue_cap) {
-                size_t cap = n->queue_cap ? n->queue_cap * 2 : 64;
-                char **q = reallocarray(n->queue, cap, sizeof(*q));
-                if (!q)
-                        return -ENOMEM;
-                n->queue = q;
-                n->queue_cap = cap;
-        }
+        if (!GREEDY_REALLOC(n->queue, n->queue_cap, n->queue_len + 1))
+                return -ENOMEM;
         n->queue[n->queue_len++] = msg;
         return 0;
 }

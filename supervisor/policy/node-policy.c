@@ -4,8 +4,9 @@
 #include <math.h>
 #include <stdlib.h>
 
-#define MiB          (UINT64_C(1) << 20)
-#define USEC_PER_SEC 1000000.0
+#include "base/time-util.h"
+
+#define MiB (UINT64_C(1) << 20)
 /* History points are kept this far apart; the pace of a fall is taken over RATE_SPAN. */
 #define POINT_SPACING_USEC UINT64_C(1000000)
 #define RATE_SPAN_USEC     UINT64_C(5000000)
@@ -45,22 +46,20 @@ static uint64_t floor_bytes(const struct node_config *c, const struct node_input
 
 static const struct node_point *point_at(const struct node_state *s, unsigned n)
 {
-        if (n >= s->history_len)
-                return NULL;
-        return &s->history[(s->history_head + NODE_HISTORY - n) % NODE_HISTORY];
+        int slot = ring_slot(&s->ring, NODE_HISTORY, n);
+
+        return slot < 0 ? NULL : &s->history[slot];
 }
 
-/* As policy.c's history: the newest point is the latest sample, older ones a spacing apart. */
+/* A point per sample, kept as ring.h says. */
 static void history_record(struct node_state *s, const struct node_input *in)
 {
         const struct node_point *newest = point_at(s, 0), *before = point_at(s, 1);
 
-        if (!before || newest->usec - before->usec >= POINT_SPACING_USEC) {
-                s->history_head = (s->history_head + 1) % NODE_HISTORY;
-                if (s->history_len < NODE_HISTORY)
-                        s->history_len++;
-        }
-        s->history[s->history_head] = (struct node_point){
+        unsigned slot = ring_next(&s->ring, NODE_HISTORY,
+                                  !before || newest->usec - before->usec >= POINT_SPACING_USEC);
+
+        s->history[slot] = (struct node_point){
                 .usec = in->now_usec,
                 .headroom_bytes = headroom(in),
                 .psi_full_total_usec = in->psi_full_total_usec,
@@ -73,7 +72,7 @@ static const struct node_point *point_since(const struct node_state *s, uint64_t
 {
         const struct node_point *p = NULL;
 
-        for (unsigned n = 0; n < s->history_len; n++) {
+        for (unsigned n = 0; n < s->ring.len; n++) {
                 p = point_at(s, n);
                 if (now - p->usec >= span)
                         break;
@@ -124,7 +123,7 @@ static double fall_rate(const struct node_state *s, const struct node_input *in)
         if (in->now_usec <= since)
                 return 0;
         return ((double) then - (double) headroom(in)) / (double) (in->now_usec - since) *
-               USEC_PER_SEC;
+               (double) USEC_PER_SEC;
 }
 
 static struct node_evidence evidence_of(const struct node_config *c, const struct node_state *s,
@@ -147,7 +146,7 @@ static struct node_evidence evidence_of(const struct node_config *c, const struc
         if (s->fall_bytes_per_sec > 0)
                 e.eta_usec = h <= fl ? 0
                                      : (int64_t) ((double) (h - fl) / s->fall_bytes_per_sec *
-                                                  USEC_PER_SEC);
+                                                  (double) USEC_PER_SEC);
         if (then && in->now_usec > then->usec) {
                 uint64_t window = in->now_usec - then->usec;
                 uint64_t stalled = in->psi_full_total_usec > then->psi_full_total_usec
@@ -287,8 +286,9 @@ static double score_of(const struct node_config *c, enum node_rule rule,
                        const struct victim_candidate *v)
 {
         double above = fmax((double) v->footprint_bytes - (double) v->protected_bytes, 0);
-        double horizon = rule == NODE_RULE_TRAJECTORY ? (double) c->horizon_usec / USEC_PER_SEC
-                                                      : SHORT_HORIZON_SEC;
+        double horizon = rule == NODE_RULE_TRAJECTORY
+                                 ? (double) c->horizon_usec / (double) USEC_PER_SEC
+                                 : SHORT_HORIZON_SEC;
 
         if (rule == NODE_RULE_SWAP)
                 return (double) v->swap_bytes;

@@ -86,7 +86,7 @@ struct node_state {
         uint64_t pressure_since_usec; /* 0: below pressure_full */
         uint64_t hold_until_usec;
         struct node_point history[NODE_HISTORY]; /* a ring, a point a second at most */
-        unsigned history_len, history_head;
+        struct ring ring;
 };
 
 /* What a verdict rested on, for its event. */

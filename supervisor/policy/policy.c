@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/time-util.h"
 #include "cgroupfs/parse.h"
 
-#define KiB          (UINT64_C(1) << 10)
-#define MiB          (UINT64_C(1) << 20)
-#define USEC_PER_SEC 1000000.0
+#define KiB (UINT64_C(1) << 10)
+#define MiB (UINT64_C(1) << 20)
 /* Kernel counters count as "rising" while they rose less than this long ago. */
 #define RISING_QUIET_USEC UINT64_C(1000000)
 /* memory.high and memory.max are kept in pages; what is written is rounded down to one. */
@@ -78,26 +78,22 @@ static uint64_t capacity(const struct policy_input *in)
 
 const struct policy_point *policy_history_at(const struct policy_state *s, unsigned n)
 {
-        if (n >= s->history_len)
-                return NULL;
-        return &s->history[(s->history_head + POLICY_HISTORY - n) % POLICY_HISTORY];
+        int slot = ring_slot(&s->ring, POLICY_HISTORY, n);
+
+        return slot < 0 ? NULL : &s->history[slot];
 }
 
-/*
- * The newest point is always the latest sample; older ones are kept a spacing
- * apart: the newest is replaced until it is a spacing away from the one before.
- */
+/* A point per sample, kept as ring.h says. */
 static void history_record(struct policy_state *s, const struct policy_input *in)
 {
         const struct policy_point *newest = policy_history_at(s, 0);
         const struct policy_point *before = policy_history_at(s, 1);
 
-        if (!before || newest->usec - before->usec >= POLICY_POINT_SPACING_USEC) {
-                s->history_head = (s->history_head + 1) % POLICY_HISTORY;
-                if (s->history_len < POLICY_HISTORY)
-                        s->history_len++;
-        }
-        s->history[s->history_head] = (struct policy_point){
+        unsigned slot =
+                ring_next(&s->ring, POLICY_HISTORY,
+                          !before || newest->usec - before->usec >= POLICY_POINT_SPACING_USEC);
+
+        s->history[slot] = (struct policy_point){
                 .usec = in->now_usec,
                 .footprint_bytes = footprint(in),
                 .current_bytes = in->current_bytes,
@@ -114,7 +110,7 @@ static const struct policy_point *history_since(const struct policy_state *s, ui
 {
         const struct policy_point *p = NULL;
 
-        for (unsigned n = 0; n < s->history_len; n++) {
+        for (unsigned n = 0; n < s->ring.len; n++) {
                 p = policy_history_at(s, n);
                 if (now - p->usec >= window)
                         break;
@@ -130,7 +126,7 @@ double policy_growth_over(const struct policy_state *s, uint64_t span_usec)
         if (!then || now->usec == then->usec)
                 return 0;
         return ((double) now->footprint_bytes - (double) then->footprint_bytes) /
-               (double) (now->usec - then->usec) * USEC_PER_SEC;
+               (double) (now->usec - then->usec) * (double) USEC_PER_SEC;
 }
 
 static uint64_t rise(uint64_t now, uint64_t then)
@@ -237,7 +233,7 @@ static int64_t eta_usec(const struct policy_config *c, const struct policy_input
                 return -1;
         if (f >= line)
                 return 0;
-        return (int64_t) ((double) (line - f) / rate * USEC_PER_SEC);
+        return (int64_t) ((double) (line - f) / rate * (double) USEC_PER_SEC);
 }
 
 static void decide(struct policy_decision *d, enum policy_action a, enum policy_reason r,
@@ -267,7 +263,8 @@ static bool at_limit_pushing(const struct policy_config *c, const struct policy_
 /* Growth over the stall window small enough to be the kernel letting a few pages through. */
 static bool flat(const struct policy_config *c, const struct policy_evidence *e, uint64_t of)
 {
-        double allowed = STUCK_CREEP_PER_SEC * (double) of * (double) e->window_usec / USEC_PER_SEC;
+        double allowed =
+                STUCK_CREEP_PER_SEC * (double) of * (double) e->window_usec / (double) USEC_PER_SEC;
         return (double) e->grown_bytes <= fmax(allowed, (double) c->push_step_bytes);
 }
 

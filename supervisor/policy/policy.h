@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "growth.h"
+#include "ring.h"
 
 enum policy_mark { MARK_NONE, MARK_PREFER, MARK_AVOID, MARK_PROTECT, _MARK_MAX };
 
@@ -131,8 +132,8 @@ struct policy_state {
         uint64_t high_rose_usec, max_rose_usec;
         uint64_t high_rising_since_usec, max_rising_since_usec; /* 0: not rising */
 
-        struct policy_point history[POLICY_HISTORY]; /* a ring, newest at history_head */
-        unsigned history_len, history_head;
+        struct policy_point history[POLICY_HISTORY]; /* ring.h */
+        struct ring ring;
 };
 
 /* The numbers a decision rested on, for its event. */

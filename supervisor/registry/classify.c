@@ -4,6 +4,8 @@
 #include <fnmatch.h>
 #include <string.h>
 
+#include "cri/identity.h"
+
 static int has_prefix(const char *s, const char *prefix)
 {
         return strncmp(s, prefix, strlen(prefix)) == 0;
@@ -29,11 +31,11 @@ static int is_system_unit(const char *path)
         return !strchr(unit, '/') && (has_suffix(unit, ".scope") || has_suffix(unit, ".service"));
 }
 
-/* The runtimes' monitor processes (conmon) get scopes of their own next to the container's. */
-static int is_conmon(const char *path)
+/* The runtimes' monitor processes (conmon) get scopes of their own: identity tells them. */
+static int is_monitor(const char *path)
 {
-        const char *name = last_component(path);
-        return has_prefix(name, "crio-conmon-") || has_prefix(name, "libpod-conmon-");
+        struct container_identity id;
+        return identity_from_path(path, &id) >= 0 && id.monitor;
 }
 
 static int is_runtime_leaf(const char *path)
@@ -62,5 +64,5 @@ int classify_is_container(const char *path, int is_leaf, const struct classify_r
                 return 1;
         if (is_system_unit(path))
                 return 1;
-        return is_leaf && !is_conmon(path) && is_runtime_leaf(path);
+        return is_leaf && is_runtime_leaf(path) && !is_monitor(path);
 }

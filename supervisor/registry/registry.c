@@ -88,8 +88,8 @@ struct cgroup *registry_add(struct registry *r, const char *path, unsigned depth
         memcg_reader_init(&cg->reader);
         memcg_reader_share_buf(&cg->reader, &r->buf);
         cg->is_container = is_container(r, path, delegates_memory);
+        identity_from_path(path, &cg->identity);
         if (cg->is_container) {
-                identity_from_path(path, &cg->identity);
                 if (cg->identity.id[0] && !hashmap_get_string(r->by_id, cg->identity.id))
                         hashmap_put_string(r->by_id, cg->identity.id, cg);
                 r->n_containers++;

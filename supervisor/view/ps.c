@@ -12,6 +12,7 @@
 #include "base/units.h"
 #include "cgroupfs/macro.h"
 #include "cgroupfs/sample.h"
+#include "names/display.h"
 #include "names/names-json.h"
 #include "names/names-session.h"
 #include "registry/cgroot.h"
@@ -35,17 +36,15 @@ static void print_header(void)
 static void format_name(const struct container_identity *id, const struct container_meta *m,
                         char *buf, size_t size)
 {
-        if (m && m->pod_namespace && m->pod_name)
-                snprintf(buf, size, "%s/%s/%s", m->pod_namespace, m->pod_name,
-                         m->sandbox ? "(pod)" : m->k8s_container_name ?: m->name ?: "?");
-        else if (m && m->name)
-                snprintf(buf, size, "%s", m->name);
-        else if (id->id[0] && !id->monitor)
-                snprintf(buf, size, "%.12s", id->id);
-        else if (id->unit[0])
-                snprintf(buf, size, "%s", id->unit);
-        else
-                snprintf(buf, size, "-");
+        size_t n = 0;
+
+        if (m && m->pod_name) {
+                names_display_pod(id, m, buf, size);
+                n = strlen(buf);
+                if (n + 1 < size)
+                        buf[n++] = '/';
+        }
+        names_display_name(id, m, "-", buf + n, size - n);
 }
 
 static void print_row(struct names_session *names, const struct cgroup *row)

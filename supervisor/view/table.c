@@ -8,10 +8,10 @@
 #include <sys/xattr.h>
 
 #include "base/array.h"
+#include "base/json-util.h"
 #include "base/log.h"
 #include "cgroupfs/io.h"
 #include "cgroupfs/macro.h"
-#include "emit/json-util.h"
 
 static void row_free(struct cgroup *cg)
 {

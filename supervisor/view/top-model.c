@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "top-model.h"
+#include "base/array.h"
 
+#include "names/display.h"
 #include "policy/policy.h"
 
 #include "cri/identity.h"
@@ -45,7 +47,7 @@ int top_col_from_name(const char *name)
         return -EINVAL;
 }
 
-int top_col_ascending(enum top_col c)
+static int top_col_ascending(enum top_col c)
 {
         return c == TOP_COL_NAME || c == TOP_COL_POD || c == TOP_COL_ETA;
 }
@@ -64,44 +66,25 @@ uint64_t top_footprint_bytes(const struct memcg_sample *s)
         return memcg_unreclaimable_bytes(s) + s->swap_current_bytes;
 }
 
-void top_display_name(const char *path, char *buf, size_t size)
+/* What the NAME and POD columns show: from the path, then from the runtime once it answers. */
+static void row_names(const struct cgroup *row, const struct container_meta *meta,
+                      struct top_row_state *st)
 {
-        struct container_identity id;
-        const char *slash = strrchr(path, '/');
-        const char *name = slash ? slash + 1 : path;
+        const char *slash = strrchr(row->path, '/');
+        const char *last = slash && slash[1] ? slash + 1 : "/";
 
-        if (identity_from_path(path, &id) >= 0 && id.id[0] && !id.monitor)
-                snprintf(buf, size, "%.12s", id.id);
-        else
-                snprintf(buf, size, "%s", *name ? name : "/");
+        names_display_name(&row->identity, meta, last, st->name, sizeof(st->name));
+        names_display_pod(&row->identity, meta, st->pod, sizeof(st->pod));
 }
 
-/* The pod's uid, shortened like a container id, until names come from the runtime. */
-void top_pod_name(const char *path, char *buf, size_t size)
-{
-        struct container_identity id;
-
-        if (identity_from_path(path, &id) >= 0 && id.pod_uid[0])
-                snprintf(buf, size, "%.8s", id.pod_uid);
-        else if (size > 0)
-                buf[0] = '\0';
-}
-
-/* Name: Kubernetes' container name, else the runtime's; pod: "namespace/name". */
 static void apply_row_names(struct names_session *names, const struct cgroup *row,
                             struct top_row_state *st)
 {
         struct container_identity id;
         const struct container_meta *meta = names_session_meta(names, row->path, &id);
 
-        if (!meta)
-                return;
-        const char *name = meta->sandbox ? "(pod)" : meta->k8s_container_name ?: meta->name;
-        if (name)
-                snprintf(st->name, sizeof(st->name), "%s", name);
-        if (meta->pod_name)
-                snprintf(st->pod, sizeof(st->pod), "%s/%s", meta->pod_namespace ?: "?",
-                         meta->pod_name);
+        if (meta)
+                row_names(row, meta, st);
 }
 
 void top_model_apply_names(struct top_model *m)
@@ -162,8 +145,7 @@ int top_model_refresh(struct top_model *m, int rootfd, uint64_t now_usec)
                         st = calloc(1, sizeof(*st));
                         if (!st)
                                 return -ENOMEM;
-                        top_display_name(row->path, st->name, sizeof(st->name));
-                        top_pod_name(row->path, st->pod, sizeof(st->pod));
+                        row_names(row, NULL, st);
                         st->start_events = row->sample.events;
                         view_row_of(row)->state = st;
                 }
@@ -180,7 +162,7 @@ static int contains_nocase(const char *haystack, const char *needle)
         return strcasestr(haystack, needle) != NULL;
 }
 
-int top_filter_matches(const struct cgroup *row, const char *filter)
+static int top_filter_matches(const struct cgroup *row, const char *filter)
 {
         const struct top_row_state *st = top_state(row);
 
@@ -274,7 +256,7 @@ int top_sort_value(const struct cgroup *row, enum top_col c, double *ret)
         return 1;
 }
 
-int top_compare(const struct top_model *m, const struct cgroup *a, const struct cgroup *b)
+static int top_compare(const struct top_model *m, const struct cgroup *a, const struct cgroup *b)
 {
         const struct top_row_state *sa = top_state(a), *sb = top_state(b);
         enum top_col c = m->sort_col;
@@ -316,14 +298,7 @@ static struct cgroup *parent_row(const struct top_model *m, char *path)
 
 static int items_reserve(struct top_model *m, size_t n)
 {
-        if (n <= m->allocated)
-                return 0;
-        struct top_item *items = reallocarray(m->items, n, sizeof(*items));
-        if (!items)
-                return -ENOMEM;
-        m->items = items;
-        m->allocated = n;
-        return 0;
+        return GREEDY_REALLOC(m->items, m->allocated, n) ? 0 : -ENOMEM;
 }
 
 static void emit_subtree(struct top_model *m, struct cgroup *row, unsigned indent)

@@ -53,15 +53,6 @@ double top_eta_sec(uint64_t max_bytes, uint64_t bytes, double rate);
 /* What GROWTH shows: the footprint the policy judges (unreclaimable memory and swap). */
 uint64_t top_footprint_bytes(const struct memcg_sample *s);
 
-/*
- * A display name from the cgroup path, until the runtime names the container:
- * the runtimes' scopes (docker-, cri-containerd-, crio-, libpod-<id>.scope) show
- * their id's first 12 characters, anything else its last path component.
- */
-void top_display_name(const char *path, char *buf, size_t size);
-/* The pod from the path: its uid's first 8 characters, or "" outside a pod. */
-void top_pod_name(const char *path, char *buf, size_t size);
-
 /* Per-row state, the cg_row's ext. */
 struct top_row_state {
         char name[TOP_NAME_MAX];
@@ -116,9 +107,6 @@ static inline struct top_row_state *top_state(const struct cgroup *row)
         return view_row_of(row)->state;
 }
 
-/* Does row match the filter text (case-insensitive substring of its path or name)? */
-int top_filter_matches(const struct cgroup *row, const char *filter);
-
 /* Events since the start of top (0 for a cgroup whose counters were reset). */
 uint64_t top_event_delta(uint64_t now, uint64_t start);
 
@@ -127,9 +115,3 @@ uint64_t top_event_delta(uint64_t now, uint64_t start);
  * sorts after every row that has one.
  */
 int top_sort_value(const struct cgroup *row, enum top_col c, double *ret);
-
-/* Does the column sort ascending by default (name, pod, time to max)? */
-int top_col_ascending(enum top_col c);
-
-/* Compares two rows for the model's order: <0 when a comes first. */
-int top_compare(const struct top_model *m, const struct cgroup *a, const struct cgroup *b);

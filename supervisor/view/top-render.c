@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "top-render.h"
+#include "base/array.h"
 
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json-util.h"
 #include "base/units.h"
 #include "cgroupfs/macro.h"
 #include "cgroupfs/parse.h"
-#include "emit/json-util.h"
 
 #define NAME_WIDTH_MAX 40
 #define BAR_WIDTH      8
@@ -36,18 +37,13 @@ struct top_line *top_screen_add(struct top_screen *s)
 {
         static struct top_line scratch;
 
-        if (s->n_lines == s->allocated) {
-                size_t n = s->allocated ? s->allocated * 2 : 64;
-                struct top_line *lines = reallocarray(s->lines, n, sizeof(*lines));
-                if (!lines) {
-                        s->oom = 1;
-                        scratch.len = 0;
-                        return &scratch;
-                }
-                memset(lines + s->allocated, 0, (n - s->allocated) * sizeof(*lines));
-                s->lines = lines;
-                s->allocated = n;
+        size_t had = s->allocated;
+        if (!GREEDY_REALLOC(s->lines, s->allocated, s->n_lines + 1)) {
+                s->oom = 1;
+                scratch.len = 0;
+                return &scratch;
         }
+        memset(s->lines + had, 0, (s->allocated - had) * sizeof(*s->lines));
         struct top_line *l = &s->lines[s->n_lines++];
         l->len = 0;
         return l;
@@ -500,17 +496,9 @@ static void sb_put(struct sbuf *b, const char *s, size_t n)
 {
         if (b->oom)
                 return;
-        if (b->len + n + 1 > b->size) {
-                size_t size = b->size ? b->size : 4096;
-                while (size < b->len + n + 1)
-                        size *= 2;
-                char *data = realloc(b->data, size);
-                if (!data) {
-                        b->oom = 1;
-                        return;
-                }
-                b->data = data;
-                b->size = size;
+        if (!GREEDY_REALLOC(b->data, b->size, b->len + n + 1)) {
+                b->oom = 1;
+                return;
         }
         memcpy(b->data + b->len, s, n);
         b->len += n;

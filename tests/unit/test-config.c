@@ -105,7 +105,7 @@ static void assert_defaults(const struct cgmem_config *c)
         assert_int_equal(c->all, 0);
         assert_true(c->interval_usec == 1 * SEC);
         assert_true(c->rescan_interval_usec == 30 * SEC);
-        assert_int_equal(c->psi_stall, CONFIG_PSI_SOME);
+        assert_int_equal(c->psi_stall, PSI_STALL_SOME);
         assert_true(c->psi_threshold_usec == 150 * MS);
         assert_true(c->psi_window_usec == 1 * SEC);
         assert_true(c->psi_usage_fraction == 0.5);
@@ -145,7 +145,7 @@ static void assert_full(const struct cgmem_config *c)
         assert_int_equal(c->all, 1);
         assert_true(c->interval_usec == 250 * MS);
         assert_true(c->rescan_interval_usec == 120 * SEC);
-        assert_int_equal(c->psi_stall, CONFIG_PSI_FULL);
+        assert_int_equal(c->psi_stall, PSI_STALL_FULL);
         assert_true(c->psi_threshold_usec == 1500 * MS);
         assert_true(c->psi_window_usec == 2 * SEC);
         assert_true(c->psi_usage_fraction == 0.75);
@@ -493,10 +493,10 @@ static void test_scalars(void **state)
         assert_int_equal(config_set(&c, "events.kernel_memory_threshold=100", &err), 0);
         assert_true(c.kernel_memory_threshold_pct == 100.0);
         assert_int_equal(config_set(&c, "psi.stall=full", &err), 0);
-        assert_int_equal(c.psi_stall, CONFIG_PSI_FULL);
+        assert_int_equal(c.psi_stall, PSI_STALL_FULL);
         assert_int_equal(config_set(&c, "psi.stall=FULL", &err), -EINVAL);
         assert_int_equal(config_set(&c, "psi.stall=some", &err), 0);
-        assert_int_equal(c.psi_stall, CONFIG_PSI_SOME);
+        assert_int_equal(c.psi_stall, PSI_STALL_SOME);
         config_free(&c);
 }
 
@@ -543,7 +543,7 @@ static void test_later_wins(void **state)
         /* A second file applies over the first, keeping what it does not name. */
         assert_int_equal(config_load_file(&c, CONFIG_FIXTURES "/crlf.conf", 1, &err), 0);
         assert_true(c.psi_window_usec == 2 * SEC);
-        assert_int_equal(c.psi_stall, CONFIG_PSI_FULL);
+        assert_int_equal(c.psi_stall, PSI_STALL_FULL);
         assert_true(c.interval_usec == 2 * SEC);
         config_free(&c);
 }

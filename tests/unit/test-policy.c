@@ -675,7 +675,7 @@ static void test_history(void **unused)
                 const struct policy_point *q = policy_history_at(&s.state, n + 1);
                 assert_true(p->usec - q->usec >= POLICY_POINT_SPACING_USEC);
         }
-        assert_int_equal(s.state.history_len, 11); /* 0, 100, ..., 900 ms and the newest */
+        assert_int_equal(s.state.ring.len, 11); /* 0, 100, ..., 900 ms and the newest */
         assert_null(policy_history_at(&s.state, 11));
 }
 
