@@ -159,6 +159,39 @@ void case_enforce_fill_98_lives(void)
         kt_agent_stop(&a);
 }
 
+/*
+ * A collector working near its limit: fills to 97 %, frees down to half, eight
+ * times. Each fill crosses the guard band fast; the kernel alone lets it
+ * finish, and so must cgmem.
+ */
+void case_enforce_sawtooth_lives(void)
+{
+        int cg = kt_cgroup_new("enf-saw");
+        struct kt_agent a;
+        char path[256];
+
+        kt_delegate(cg);
+        kt_agent_start_ready(&a, "enforce_sawtooth_lives", AGENT("cgmem-ktest/enf-saw/*"));
+        int saw = limited_child(cg, "saw", "268435456", &a);
+        kt_agent_cgroup("saw", path, sizeof(path));
+        int out;
+        pid_t pid = kt_spawn_reading(saw,
+                                     (char *[]){"memshape", "--shape", "sawtooth", "--size", "97%",
+                                                "--low", "50%", "--cycles", "8", NULL},
+                                     &out);
+        uint64_t cycles = kt_read_last_value(out, "iterations", 60000);
+        int status = kt_wait(pid, 5000);
+        KT_ASSERT(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "the sawtooth did not finish (status 0x%x)", status);
+        KT_ASSERT(cycles == 8, "%llu cycles, not 8", (unsigned long long) cycles);
+        KT_ASSERT(kt_read_key(saw, "memory.events", "high") > 0,
+                  "it never crossed the guard band: the case tested nothing");
+        KT_ASSERT(kt_read_key(saw, "memory.events", "oom_kill") == 0, "the kernel OOM-killed");
+        assert_no_action(&a, path);
+        close(out);
+        kt_agent_stop(&a);
+}
+
 /* Passes over a 48 MiB file next to 200 MiB of anon in 256 MiB, during ms. */
 static uint64_t hot_cache_passes(int parent, const char *name, unsigned ms)
 {

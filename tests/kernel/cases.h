@@ -19,6 +19,7 @@ void case_agent_blocked_stdout_drops(void);
 void case_enforce_runaway_killed(void);
 void case_enforce_cache_and_steady_untouched(void);
 void case_enforce_fill_98_lives(void);
+void case_enforce_sawtooth_lives(void);
 void case_enforce_hot_cache_throughput(void);
 void case_enforce_owner_high_after_max(void);
 void case_node_pressure_kills_bloat(void);

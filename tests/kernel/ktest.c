@@ -28,6 +28,7 @@ static const struct kt_case cases[] = {
         {"enforce_runaway_killed", case_enforce_runaway_killed},
         {"enforce_cache_and_steady_untouched", case_enforce_cache_and_steady_untouched},
         {"enforce_fill_98_lives", case_enforce_fill_98_lives},
+        {"enforce_sawtooth_lives", case_enforce_sawtooth_lives},
         {"enforce_hot_cache_throughput", case_enforce_hot_cache_throughput},
         {"enforce_owner_high_after_max", case_enforce_owner_high_after_max},
         {"node_pressure_kills_bloat", case_node_pressure_kills_bloat},
