@@ -152,7 +152,7 @@ $(BUILD)/hot.bin:
 	head -c 50331648 /dev/urandom >$@
 
 vm-check: cgmem cgmem-names $(HELPER_BINS) $(KTEST) $(BUILD)/cache.bin $(BUILD)/hot.bin
-	tests/vm/run -- tests/kernel/run-suite $(BUILD)
+	tests/vm/run --timeout 1500 -- tests/kernel/run-suite $(BUILD)
 
 BENCH_LIBCGROUP := $(BUILD)/bench/libcgroup-vs-direct
 $(BENCH_LIBCGROUP): tests/bench/libcgroup-vs-direct.c $(LIB)
