@@ -389,25 +389,26 @@ static bool settling(const struct policy_config *c, const struct policy_input *i
 }
 
 /*
- * The band binds page cache and nothing else: memory.current at the band and
- * the kernel counting high events there for push_window, while the footprint sits
- * two bands below it and does not grow, or four bands below it whatever it does.
- * The band would only shrink the cache (bench-verdicts: anon plus a hot file,
- * which the band halved); without it the container lives at memory.max, where
- * the kernel's max events keep telling cgmem how its footprint moves, and the
- * band comes back a band below the line. Not right after high events began, nor
- * while the footprint grows close below: that may be a runaway eating the cache.
+ * The band binds page cache and nothing else: memory.current at the band, the
+ * kernel counting high events there, and the footprint four bands below it (at
+ * once: every moment the band binds costs the cache its reads), or two bands
+ * below it, not growing, with high events for push_window (close below, it may
+ * be a runaway eating the cache). The band would only shrink the cache
+ * (bench-verdicts: anon plus a hot file, which the band halved); without it the
+ * container lives at memory.max, where the kernel's max events keep telling
+ * cgmem how its footprint moves, and the band comes back a band below the line.
  */
 static bool holds_only_cache(const struct policy_config *c, const struct policy_state *s,
                              const struct policy_input *in)
 {
-        uint64_t band = guard_band_bytes(c, in->max_bytes), f = footprint(in);
+        uint64_t band = guard_band_bytes(c, in->max_bytes), f = footprint(in), now = in->now_usec;
+        bool binding = in->current_bytes + c->push_step_bytes >= s->band_high_bytes &&
+                       rose_within(s->high_rose_usec, now, c->push_window_usec);
         bool far = f + 4 * band <= s->band_high_bytes;
-        bool below = f + 2 * band <= s->band_high_bytes && !pushing(c, s, in->now_usec);
+        bool below = f + 2 * band <= s->band_high_bytes && !pushing(c, s, now) &&
+                     rising_for(s->high_rising_since_usec, now, c->push_window_usec);
 
-        return c->release_page_cache &&
-               rising_for(s->high_rising_since_usec, in->now_usec, c->push_window_usec) &&
-               in->current_bytes + c->push_step_bytes >= s->band_high_bytes && (far || below);
+        return c->release_page_cache && binding && (far || below);
 }
 
 /* A band given back for page cache comes back once the footprint is a band below it. */
