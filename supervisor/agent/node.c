@@ -264,12 +264,14 @@ static void act(struct node *n, const struct node_decision *d, uint64_t signal_u
                 report(n, &r, eligible ? "not_enough" : "no_candidate", count, signal_usec);
                 return;
         }
-        pipeline_kill(n->pipeline, (struct container *) n->candidates[0].id,
-                      &(struct kill_order){.reason = REASON_NODE_PRESSURE,
-                                           .signal = WAKE_NODE,
-                                           .signal_usec = signal_usec,
-                                           .details = ranking_json,
-                                           .details_ctx = &r});
+        pipeline_kill(
+                n->pipeline, (struct container *) n->candidates[0].id,
+                &(struct kill_order){.reason = REASON_NODE_PRESSURE,
+                                     .signal = WAKE_NODE,
+                                     .signal_usec = signal_usec,
+                                     .rate_bytes_per_sec = n->candidates[0].rate_bytes_per_sec,
+                                     .details = ranking_json,
+                                     .details_ctx = &r});
         node_acted(&n->config, &n->state, signal_usec);
 }
 

@@ -281,7 +281,8 @@ void pipeline_kill(struct pipeline *p, struct container *c, const struct kill_or
                           : k->decision ? event_kill_evidence(&verdict, &k->decision->evidence)
                                         : NULL;
         struct event_action a = action_of(c, k->reason, k->signal, latency, k->decision);
-        a.rate_bytes_per_sec = verdict.growth.rate_bytes_per_sec;
+        a.rate_bytes_per_sec =
+                k->decision ? verdict.growth.rate_bytes_per_sec : k->rate_bytes_per_sec;
         struct event_who who = container_who(c, p->names);
         emitter_emit(p->emitter, event_kill(&who, &a, r, details));
         /* Only now: freeing a dying process's memory takes as long as the memory is large. */

@@ -67,7 +67,8 @@ struct kill_order {
         enum wake signal;
         uint64_t signal_usec;
         const struct policy_decision *decision; /* the verdict and its evidence, or NULL */
-        json_t *(*details)(const void *ctx);    /* built after the kill, or NULL */
+        double rate_bytes_per_sec;           /* without a decision: the growth it was ranked by */
+        json_t *(*details)(const void *ctx); /* built after the kill, or NULL */
         const void *details_ctx;
 };
 
