@@ -67,7 +67,7 @@ HELPER_BINS := $(HELPER_SRCS:%.c=$(BUILD)/%)
 FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/fuzz/%)
 
 .PHONY: all check unit unit-asan fuzz fuzz-smoke vm-check deps bench-deps install demo format \
-	clean bench bench-libcgroup bench-reaction bench-verdicts bench-node helpers install-debs
+	clean bench bench-libcgroup bench-reaction bench-verdicts bench-node bench-volume helpers install-debs
 all: $(CGMEM) $(CGMEM_NAMES)
 
 $(BUILD)/%.o: %.c
@@ -189,6 +189,11 @@ bench-verdicts: bench-deps cgmem cgmem-names $(HELPER_BINS)
 # (tests/bench/README.md, "Node-pressure benchmark").
 bench-node: bench-deps cgmem cgmem-names $(HELPER_BINS)
 	BUILD=$(BUILD) tests/bench/node/run
+
+# The event stream's volume: a fixed mix of containers for 10 minutes, lines by type and per
+# container-hour, against the budget (tests/bench/README.md, "Volume benchmark").
+bench-volume: cgmem cgmem-names $(HELPER_BINS) $(BUILD)/cache.bin
+	BUILD=$(BUILD) tests/bench/volume/run
 
 check: deps
 	$(MAKE) --no-print-directory all

@@ -316,7 +316,7 @@ void agent_round(struct agent *a, uint64_t now)
                         else
                                 psi_update_trigger(a, cg);
                 } else if (node_is_slice(&a->node, cg)) {
-                        node_check(&a->node, cg, now);
+                        node_round(&a->node, cg, now);
                 }
         }
         a->last_round_usec = now;

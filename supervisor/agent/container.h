@@ -12,6 +12,7 @@
 #include <systemd/sd-event.h>
 
 #include "cgroupfs/sample.h"
+#include "emit/episode.h"
 #include "emit/events.h"
 #include "names/names.h"
 #include "policy/policy.h"
@@ -30,9 +31,11 @@ struct container {
         uint64_t seen_usec;
 
         /* report: what the last events said */
-        struct memcg_events reported_events;
-        uint64_t memory_event_usec;
+        struct memcg_events reported_events; /* at the last memory_event */
+        struct memcg_events looked_events;   /* at the last look */
+        struct episode episode;
         uint64_t kernel_memory_usec;
+        double kernel_share_told_pct;
         bool kernel_share_above;
         uint64_t psi_some_total_usec; /* at the last round, for sampled pressure */
 

@@ -90,6 +90,7 @@ static void lost(struct agent *a, struct cgroup *cg)
         if (c->cg->sampled)
                 pipeline_run(&a->pipeline, c, WAKE_MEMORY_EVENTS, now_usec());
         report_unclaimed_kills(&a->pipeline, c);
+        report_gone(&a->pipeline, c, now_usec());
         struct event_who who = container_who(c, a->pipeline.names);
         emitter_emit(a->emitter,
                      event_container_gone(&who, now_usec() - c->seen_usec, &cg->sample));

@@ -334,7 +334,26 @@ void node_triggered(struct node *n, struct cgroup *slice, uint64_t now)
                 .window_usec = n->cgmem_config->psi_window_usec,
         };
         struct event_who who = {.cgroup = slice->path, .identity = &slice->identity};
-        emitter_emit(n->pipeline->emitter, event_pressure(&who, &trigger, &slice->sample));
+        if (episode_signal(&n->episode, EPISODE_PRESSURE, &slice->sample, now,
+                           &n->pipeline->episodes) == EPISODE_BEGIN)
+                emitter_emit(n->pipeline->emitter,
+                             event_pressure(&who, &trigger, &slice->sample, n->episode.id));
+        node_check(n, slice, now);
+}
+
+void node_round(struct node *n, struct cgroup *slice, uint64_t now)
+{
+        struct episode_config ec = {.quiet_usec = n->cgmem_config->episode_quiet_usec,
+                                    .summary_usec = n->cgmem_config->episode_summary_usec};
+        enum episode_step step = episode_round(&n->episode, &ec, &slice->sample, now);
+
+        if (step == EPISODE_ONGOING || step == EPISODE_END) {
+                struct event_who who = {.cgroup = slice->path, .identity = &slice->identity};
+                emitter_emit(n->pipeline->emitter,
+                             event_episode(&who, &n->episode, step, &slice->sample, now));
+                if (step == EPISODE_END)
+                        episode_close(&n->episode);
+        }
         node_check(n, slice, now);
 }
 

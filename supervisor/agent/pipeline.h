@@ -57,6 +57,7 @@ struct pipeline {
         unsigned hot_files;       /* HOT_FILES, and memory.swap.current where the node has swap */
         uint64_t swap_free_bytes; /* the node's, for the swap a container may still use */
         uint64_t round_elapsed_usec; /* since the round before this one */
+        uint64_t episodes;           /* numbers the episodes (emit/episode.h) */
         bool once;                   /* cgmem run --once: look, never act */
         bool xattr_warned;           /* said once that the band's xattrs cannot be kept */
 };

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
-#define EVENT_SCHEMA_VERSION 1
+#define EVENT_SCHEMA_VERSION 2
 /* A line longer than this is cut down to its envelope and a "truncated" flag. */
 #define EVENT_LINE_MAX 16384
 

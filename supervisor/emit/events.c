@@ -21,6 +21,7 @@ static const char *const event_type_names[_EVENT_TYPE_MAX] = {
         [EVENT_MEMORY_EVENT] = "memory_event",
         [EVENT_OOM_KILL] = "oom_kill",
         [EVENT_KERNEL_MEMORY] = "kernel_memory",
+        [EVENT_EPISODE] = "episode",
         [EVENT_GUARD] = "guard",
         [EVENT_RELEASE] = "release",
         [EVENT_YIELD] = "yield",
@@ -180,23 +181,57 @@ static json_t *trigger_json(const struct event_psi_trigger *t)
                            {"window_usec", usec_json(t->window_usec)});
 }
 
+static json_t *episode_id_json(uint64_t id)
+{
+        return id ? json_u64(id) : json_null();
+}
+
 json_t *event_pressure(const struct event_who *who, const struct event_psi_trigger *trigger,
-                       const struct memcg_sample *s)
+                       const struct memcg_sample *s, uint64_t episode)
 {
         return container_event(
                 EVENT_PRESSURE, who, false,
                 JSON_MEMBERS({"source", json_string(trigger ? "psi_trigger" : "sample")},
                              {"psi", json_psi(&s->psi)}, {"trigger", trigger_json(trigger)},
-                             {"current_bytes", json_u64(s->current_bytes)}));
+                             {"current_bytes", json_u64(s->current_bytes)},
+                             {"episode", episode_id_json(episode)}));
 }
 
 json_t *event_memory_event(const struct event_who *who, const struct memcg_events *before,
-                           const struct memcg_sample *s)
+                           const struct memcg_sample *s, uint64_t episode)
 {
         return container_event(EVENT_MEMORY_EVENT, who, false,
                                JSON_MEMBERS({"before", json_memcg_events(before)},
                                             {"after", json_memcg_events(&s->events)},
-                                            {"limits", limits_json(s)}));
+                                            {"limits", limits_json(s)},
+                                            {"episode", episode_id_json(episode)}));
+}
+
+static json_t *stalled_json(const struct episode *e, const struct memcg_sample *s)
+{
+        if (!(s->have & MEMCG_HAVE_PSI))
+                return json_null();
+        return JSON_OBJECT({"some", usec_json(s->psi.some.total_usec - e->some_before_usec)},
+                           {"full", usec_json(s->psi.full.total_usec - e->full_before_usec)});
+}
+
+json_t *event_episode(const struct event_who *who, const struct episode *e, enum episode_step step,
+                      const struct memcg_sample *s, uint64_t now)
+{
+        json_t *peak = JSON_OBJECT({"current_bytes", json_u64(e->peak_current_bytes)},
+                                   {"psi_some_avg10", json_real(e->peak_some_avg10 / 100.0)},
+                                   {"psi_full_avg10", json_real(e->peak_full_avg10 / 100.0)});
+
+        return container_event(
+                EVENT_EPISODE, who, false,
+                JSON_MEMBERS({"episode", json_u64(e->id)},
+                             {"phase", json_string(step == EPISODE_END ? "end" : "ongoing")},
+                             {"duration_usec", usec_json(now - e->began_usec)},
+                             {"before", json_memcg_events(&e->before)},
+                             {"after", json_memcg_events(&s->events)},
+                             {"pressure_signals", json_integer(e->pressure_signals)},
+                             {"stalled_usec", stalled_json(e, s)}, {"peak", peak},
+                             {"current_bytes", json_u64(s->current_bytes)}));
 }
 
 static json_t *victim_json(const struct oom_victim *v)
@@ -223,6 +258,12 @@ json_t *event_oom_kill(const char *cgroup, uint64_t before, uint64_t after,
                            {"victim", victim_json(victim)});
 }
 
+static const char *const kernel_memory_reasons[] = {
+        [KERNEL_MEMORY_SNAPSHOT] = "snapshot",
+        [KERNEL_MEMORY_CROSSED] = "threshold_crossed",
+        [KERNEL_MEMORY_CHANGED] = "changed",
+};
+
 json_t *event_kernel_memory(const struct event_who *who, enum kernel_memory_reason reason,
                             const struct memcg_sample *s, double threshold_pct, bool above)
 {
@@ -230,9 +271,7 @@ json_t *event_kernel_memory(const struct event_who *who, enum kernel_memory_reas
                 s->current_bytes ? 100.0 * (double) s->stat.sock / (double) s->current_bytes : 0.0;
 
         return container_event(EVENT_KERNEL_MEMORY, who, false,
-                               JSON_MEMBERS({"reason", json_string(reason == KERNEL_MEMORY_PERIODIC
-                                                                           ? "periodic"
-                                                                           : "threshold_crossed")},
+                               JSON_MEMBERS({"reason", json_string(kernel_memory_reasons[reason])},
                                             {"current_bytes", json_u64(s->current_bytes)},
                                             {"kernel_bytes", json_u64(memcg_kernel_bytes(s))},
                                             {"share_pct", json_real(memcg_kernel_share_pct(s))},

@@ -16,6 +16,7 @@
 #include "cgroupfs/sample.h"
 #include "cri/container-meta.h"
 #include "cri/identity.h"
+#include "episode.h"
 #include "policy/node-policy.h"
 #include "policy/policy.h"
 
@@ -30,6 +31,7 @@ enum event_type {
         EVENT_MEMORY_EVENT,
         EVENT_OOM_KILL,
         EVENT_KERNEL_MEMORY,
+        EVENT_EPISODE,
         EVENT_GUARD,
         EVENT_RELEASE,
         EVENT_YIELD,
@@ -88,16 +90,26 @@ json_t *event_container_identity(const struct event_who *who);
 json_t *event_container_gone(const struct event_who *who, uint64_t lifetime_usec,
                              const struct memcg_sample *s);
 
-/* trigger: the container's PSI trigger fired; NULL: the round saw it stall as long. */
+/*
+ * trigger: the container's PSI trigger fired; NULL: the round saw it stall as long.
+ * episode: the one it begins or belongs to (episode.h), 0: none.
+ */
 json_t *event_pressure(const struct event_who *who, const struct event_psi_trigger *trigger,
-                       const struct memcg_sample *s);
+                       const struct memcg_sample *s, uint64_t episode);
 json_t *event_memory_event(const struct event_who *who, const struct memcg_events *before,
-                           const struct memcg_sample *s);
+                           const struct memcg_sample *s, uint64_t episode);
+/* An open episode's summary (EPISODE_ONGOING) or its end (EPISODE_END), at now. */
+json_t *event_episode(const struct event_who *who, const struct episode *e, enum episode_step step,
+                      const struct memcg_sample *s, uint64_t now);
 /* The kernel OOM-killed in cgroup; victim NULL when the kernel log did not name one. */
 json_t *event_oom_kill(const char *cgroup, uint64_t before, uint64_t after,
                        const struct memcg_events *events, const struct oom_victim *victim);
 
-enum kernel_memory_reason { KERNEL_MEMORY_PERIODIC, KERNEL_MEMORY_CROSSED };
+enum kernel_memory_reason {
+        KERNEL_MEMORY_SNAPSHOT, /* cgmem run --once */
+        KERNEL_MEMORY_CROSSED,  /* the share crossed the threshold, either way */
+        KERNEL_MEMORY_CHANGED,  /* the share moved by kernel_memory_change since the last one */
+};
 json_t *event_kernel_memory(const struct event_who *who, enum kernel_memory_reason reason,
                             const struct memcg_sample *s, double threshold_pct, bool above);
 
