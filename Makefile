@@ -119,7 +119,7 @@ unit-asan:
 
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 10
-# The fuzzed code: cgroupfs/, cri/, and the supervisor's kernel-log parser, names messages
+# The fuzzed code: cgroupfs/ (the kernel-log and /proc parsers too), cri/, names messages
 # and event writer.
 FUZZ_LIB_SRCS = $(LIB_SRCS) $(PROTO_GEN_SRCS) supervisor/names/names-wire.c \
 	supervisor/emit/json-writer.c
