@@ -206,7 +206,7 @@ static void test_example_config(void **state)
                 *o++ = text[i];
         }
         *o = '\0';
-        assert_int_equal(keys, 48);
+        assert_int_equal(keys, 50);
         assert_int_equal(load_text(&c, out, &err, NULL, 0), 0);
         assert_config_equal(&c, &d);
         assert_defaults(&c);
@@ -709,6 +709,8 @@ static void test_write_defaults(void **state)
                                   "kernel_memory_change = 5\n"
                                   "episode_quiet = 1min\n"
                                   "episode_summary = 15min\n"
+                                  "kills_dir = /var/lib/cgmem/kills\n"
+                                  "kills_keep = 100\n"
                                   "\n"
                                   "[enforce]\n"
                                   "enabled = yes\n"
