@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,13 +28,31 @@ static const char *const trajectory_columns[] = {
         "max",          "oom",           "oom_kill",
 };
 
+/* mkdir -p: the default /var/lib/cgmem may not exist yet on a fresh install. */
+static int make_directory(const char *dir)
+{
+        char path[PATH_MAX];
+        int n = snprintf(path, sizeof(path), "%s", dir);
+
+        if (n <= 0 || (size_t) n >= sizeof(path))
+                return -ENAMETOOLONG;
+        for (char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+                *slash = '\0';
+                if (mkdir(path, 0755) < 0 && errno != EEXIST)
+                        return -errno;
+                *slash = '/';
+        }
+        return mkdir(path, 0750) < 0 && errno != EEXIST ? -errno : 0;
+}
+
 int kill_records_open(struct kill_records *kr, const char *dir, unsigned keep)
 {
         *kr = (struct kill_records){.dirfd = -1, .keep = keep};
         if (!dir || !dir[0])
                 return 0;
-        if (mkdir(dir, 0750) < 0 && errno != EEXIST)
-                return -errno;
+        int r = make_directory(dir);
+        if (r < 0)
+                return r;
         int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;

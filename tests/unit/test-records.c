@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "supervisor/emit/records.h"
 #include "unit-util.h"
@@ -53,6 +54,23 @@ static void test_name(void **state)
         kill_records_close(&kr);
         assert_int_equal(kill_records_open(&kr, "", 10), 0);
         assert_false(kill_records_path(&kr, 1, REALTIME, path, sizeof(path)));
+        kill_records_close(&kr);
+        rm_rf(dir);
+        free(dir);
+}
+
+/* A fresh install has no /var/lib/cgmem: the directory is made with its parents. */
+static void test_open_makes_parents(void **state)
+{
+        struct kill_records kr;
+        char *dir = make_scratch(), nested[512];
+        struct stat st;
+        (void) state;
+
+        snprintf(nested, sizeof(nested), "%s/lib/cgmem/kills", dir);
+        assert_int_equal(kill_records_open(&kr, nested, 10), 0);
+        assert_int_equal(stat(nested, &st), 0);
+        assert_true(S_ISDIR(st.st_mode));
         kill_records_close(&kr);
         rm_rf(dir);
         free(dir);
@@ -113,6 +131,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_name),
+                cmocka_unit_test(test_open_makes_parents),
                 cmocka_unit_test(test_write_and_keep),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
