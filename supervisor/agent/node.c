@@ -17,6 +17,8 @@
 #define REPORT_EVERY_USEC (30 * USEC_PER_SEC)
 /* A candidate's growth is what it did over this span: the smoothed rate lags a fall. */
 #define CANDIDATE_GROWTH_SPAN_USEC (2 * USEC_PER_SEC)
+/* The share of the node's fall that limited containers must make to bound it. */
+#define BOUNDED_SHARE 0.8
 
 /* The slice as "a/b" below the root; "" for the root. */
 static const char *slice_path(const struct node *n)
@@ -170,6 +172,10 @@ static unsigned gather(struct node *n)
                         .swap_bytes = s->swap_current_bytes,
                         .rate_bytes_per_sec =
                                 policy_growth_over(&c->policy, CANDIDATE_GROWTH_SPAN_USEC),
+                        .room_bytes = s->max_bytes == CG_VALUE_MAX ? UINT64_MAX
+                                      : s->max_bytes > s->current_bytes
+                                              ? s->max_bytes - s->current_bytes
+                                              : 0,
                         .mark = c->mark,
                         .qos = qos_tier(cg),
                 };
@@ -204,6 +210,32 @@ static bool frees_enough(const struct node *n, enum node_rule rule,
                 break;
         }
         return false;
+}
+
+/*
+ * A fall that the growing containers' own limits stop above the floor is not
+ * the node's to act on: each can take up to its memory.max, and the kernel
+ * holds it there. True when containers with a limit make the fall and all of
+ * their room left is less than the headroom above the floor.
+ */
+static bool fall_bounded_by_limits(const struct node *n, unsigned count,
+                                   const struct node_evidence *e)
+{
+        uint64_t room = 0, margin = e->headroom_bytes > e->floor_bytes
+                                            ? e->headroom_bytes - e->floor_bytes
+                                            : 0;
+        double explained = 0;
+
+        for (unsigned i = 0; i < count; i++) {
+                const struct victim_candidate *v = &n->candidates[i];
+                if (v->rate_bytes_per_sec <= 0)
+                        continue;
+                if (v->room_bytes == UINT64_MAX)
+                        return false;
+                explained += v->rate_bytes_per_sec;
+                room += v->room_bytes;
+        }
+        return explained >= BOUNDED_SHARE * e->fall_bytes_per_sec && room < margin;
 }
 
 struct ranking {
@@ -260,6 +292,10 @@ static void act(struct node *n, const struct node_decision *d, uint64_t signal_u
 
         node_rank_victims(&n->config, d->rule, n->candidates, count, &eligible);
         ranking_init(&r, n, d->rule, &d->evidence, count);
+        if (d->rule == NODE_RULE_TRAJECTORY && fall_bounded_by_limits(n, count, &d->evidence)) {
+                report(n, &r, "bounded_by_limits", count, signal_usec);
+                return;
+        }
         if (!eligible || !frees_enough(n, d->rule, &n->candidates[0], &d->evidence)) {
                 report(n, &r, eligible ? "not_enough" : "no_candidate", count, signal_usec);
                 return;
