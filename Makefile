@@ -20,7 +20,7 @@ CGMEM := $(BINDIR)/cgmem
 CGMEM_NAMES := $(BINDIR)/cgmem-names
 
 # The agent links only what it locks into memory; libcurl and protobuf-c (with libcurl's
-# TLS and a dozen more libraries) are the cgmem-names helper's (supervisor/names-helper.c).
+# TLS and a dozen more libraries) are the cgmem-names helper's (supervisor/names-helper/).
 AGENT_PKGS := jansson libsystemd libseccomp
 PKGS := $(AGENT_PKGS) libcurl libprotobuf-c
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -35,15 +35,19 @@ OPT ?= -O2 -g
 CFLAGS ?= $(OPT)
 ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE -DCGMEM_VERSION='"$(VERSION)"' \
 	-DCGMEM_LIBEXECDIR='"$(LIBEXECDIR)"' $(WARNINGS) \
-	$(HARDENING) -I. -I$(BUILD)/gen $(CFLAGS)
+	$(HARDENING) -I. -Isupervisor -I$(BUILD)/gen $(CFLAGS)
 LDFLAGS ?=
 ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS)
 
 LIB_SRCS := $(wildcard cgroupfs/*.c cri/*.c)
-# The runtime-name lookups, in a process of their own; the rest of supervisor/ is cgmem.
-NAMES_SRCS := supervisor/names-helper.c supervisor/resolver.c supervisor/resolver-cri.c \
-	supervisor/resolver-crio.c supervisor/resolver-docker.c supervisor/http.c
-SUP_SRCS := $(filter-out $(NAMES_SRCS),$(wildcard supervisor/*.c))
+# Sources by folder (ARCHITECTURE.md): the runtime-name lookups in supervisor/names-helper/ are
+# the cgmem-names process, with the few pieces it shares with the agent; the rest of
+# supervisor/ is cgmem.
+NAMES_SRCS := $(wildcard supervisor/names-helper/*.c)
+NAMES_SHARED_SRCS := supervisor/base/log.c supervisor/base/sandbox.c supervisor/base/hashmap.c \
+	supervisor/names/names-wire.c
+SUP_SRCS := $(wildcard supervisor/*.c supervisor/*/*.c)
+SUP_SRCS := $(filter-out $(NAMES_SRCS),$(SUP_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
@@ -57,14 +61,13 @@ PROTO_GEN_HDRS := $(PROTO_SRCS:%.proto=$(BUILD)/gen/%.pb-c.h)
 LIB := $(BUILD)/libcgmem.a
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(PROTO_GEN_SRCS:%.c=%.o)
 SUP_OBJS := $(SUP_SRCS:%.c=$(BUILD)/%.o)
-NAMES_OBJS := $(NAMES_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/supervisor/log.o \
-	$(BUILD)/supervisor/names-wire.o $(BUILD)/supervisor/sandbox.o
+NAMES_OBJS := $(NAMES_SRCS:%.c=$(BUILD)/%.o) $(NAMES_SHARED_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 HELPER_BINS := $(HELPER_SRCS:%.c=$(BUILD)/%)
 FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/fuzz/%)
 
 .PHONY: all check unit unit-asan fuzz fuzz-smoke vm-check deps bench-deps install demo format \
-	clean bench bench-libcgroup bench-reaction bench-verdicts bench-node helpers install-debs
+	clean bench bench-libcgroup bench-reaction bench-verdicts bench-node bench-volume helpers install-debs
 all: $(CGMEM) $(CGMEM_NAMES)
 
 $(BUILD)/%.o: %.c
@@ -91,8 +94,9 @@ $(CGMEM): $(SUP_OBJS) $(LIB)
 $(CGMEM_NAMES): $(NAMES_OBJS) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(NAMES_OBJS) $(LIB) $(PKG_LIBS)
 
-# Unit tests link the supervisor's objects too, except its main().
-SUP_TESTABLE_OBJS = $(filter-out $(BUILD)/supervisor/main.o,$(SUP_OBJS))
+# Unit tests link the supervisor's objects too, except the two main()s.
+SUP_TESTABLE_OBJS = $(filter-out $(BUILD)/supervisor/main.o,$(SUP_OBJS)) \
+	$(filter-out $(BUILD)/supervisor/names-helper/names-helper.o,$(NAMES_SRCS:%.c=$(BUILD)/%.o))
 $(BUILD)/tests/unit/%: tests/unit/%.c $(SUP_TESTABLE_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(SUP_TESTABLE_OBJS) $(LIB) \
@@ -115,13 +119,13 @@ unit-asan:
 
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 10
-# The fuzzed code: cgroupfs/, cri/, and the supervisor's kernel-log parser, names messages
+# The fuzzed code: cgroupfs/ (the kernel-log and /proc parsers too), cri/, names messages
 # and event writer.
-FUZZ_LIB_SRCS = $(LIB_SRCS) $(PROTO_GEN_SRCS) supervisor/kmsg.c supervisor/names-wire.c \
-	supervisor/json-writer.c
+FUZZ_LIB_SRCS = $(LIB_SRCS) $(PROTO_GEN_SRCS) supervisor/names/names-wire.c \
+	supervisor/emit/json-writer.c
 $(BUILD)/fuzz/tests/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) -std=gnu17 -D_GNU_SOURCE -I. -I$(BUILD)/gen -g -O1 \
+	$(FUZZ_CC) -std=gnu17 -D_GNU_SOURCE -I. -Isupervisor -I$(BUILD)/gen -g -O1 \
 		-fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(PKG_LIBS)
 
 fuzz: $(FUZZ_BINS)
@@ -148,7 +152,7 @@ $(BUILD)/hot.bin:
 	head -c 50331648 /dev/urandom >$@
 
 vm-check: cgmem cgmem-names $(HELPER_BINS) $(KTEST) $(BUILD)/cache.bin $(BUILD)/hot.bin
-	tests/vm/run -- tests/kernel/run-suite $(BUILD)
+	tests/vm/run --timeout 1500 -- tests/kernel/run-suite $(BUILD)
 
 BENCH_LIBCGROUP := $(BUILD)/bench/libcgroup-vs-direct
 $(BENCH_LIBCGROUP): tests/bench/libcgroup-vs-direct.c $(LIB)
@@ -167,7 +171,13 @@ $(BENCH_FLOOR): tests/bench/pread-floor.c
 
 # The agent's CPU per container per round and RSS against the pread floor, at 1 000 and
 # 10 000 cgroups in the test VM (tests/bench/README.md).
-bench: cgmem cgmem-names $(BENCH_FLOOR)
+BENCH_RECORDER := $(BUILD)/bench/recorder-cost
+$(BENCH_RECORDER): tests/bench/recorder-cost.c supervisor/recorder/recorder.c supervisor/recorder/story.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^
+
+bench: cgmem cgmem-names $(BENCH_FLOOR) $(BENCH_RECORDER)
+	$(BENCH_RECORDER)
 	BUILD=$(BUILD) tests/bench/agent-bench
 
 # Kill-before-OOM reaction benchmark in the test VM (tests/bench/README.md).
@@ -185,6 +195,11 @@ bench-verdicts: bench-deps cgmem cgmem-names $(HELPER_BINS)
 # (tests/bench/README.md, "Node-pressure benchmark").
 bench-node: bench-deps cgmem cgmem-names $(HELPER_BINS)
 	BUILD=$(BUILD) tests/bench/node/run
+
+# The event stream's volume: a fixed mix of containers for 10 minutes, lines by type and per
+# container-hour, against the budget (tests/bench/README.md, "Volume benchmark").
+bench-volume: cgmem cgmem-names $(HELPER_BINS) $(BUILD)/cache.bin
+	BUILD=$(BUILD) tests/bench/volume/run
 
 check: deps
 	$(MAKE) --no-print-directory all
@@ -235,7 +250,8 @@ install: $(CGMEM) $(CGMEM_NAMES)
 	install -Dm644 README.md deploy/EVENTS.md -t $(DESTDIR)$(PREFIX)/share/doc/cgmem
 
 format:
-	clang-format -i $(wildcard cgroupfs/*.[ch] cri/*.[ch] supervisor/*.[ch] tests/*/*.[ch])
+	clang-format -i $(wildcard cgroupfs/*.[ch] cri/*.[ch] supervisor/*.[ch] supervisor/*/*.[ch] \
+		tests/*/*.[ch])
 
 clean:
 	rm -rf $(BUILD) build-asan cgmem cgmem-names

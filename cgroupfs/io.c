@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "io.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -108,6 +112,31 @@ int cg_write_at(int dirfd, const char *name, const char *value)
         if (n < 0)
                 return -errno;
         return (size_t) n == len ? 0 : -EIO;
+}
+
+int cg_child_has_file(int rootfd, const char *file)
+{
+        /* Its own open file: rootfd may be O_PATH, and readdir moves the offset. */
+        int fd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                int r = -errno;
+                close(fd);
+                return r;
+        }
+        char path[NAME_MAX + 64];
+        int found = 0;
+        for (struct dirent *e; !found && (e = readdir(d));) {
+                /* d_type may be DT_UNKNOWN (fixture trees): a file has no "name/file" below it. */
+                if (e->d_name[0] == '.' || (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN))
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", e->d_name, file);
+                found = faccessat(dirfd(d), path, F_OK, 0) == 0;
+        }
+        closedir(d);
+        return found;
 }
 
 /* A removed cgroup's directory fd stays valid but its files are gone. */

@@ -36,5 +36,11 @@ int cg_read_at(int dirfd, const char *name, struct read_buf *buf);
 /* Writes the whole string to dirfd/name in one write(), as cgroupfs requires. */
 int cg_write_at(int dirfd, const char *name, const char *value);
 
+/*
+ * 1 if a child cgroup of rootfd has file (the root lacks cgroup.kill and
+ * memory.peak: a kernel's features are told by its children), 0 if none has.
+ */
+int cg_child_has_file(int rootfd, const char *file);
+
 /* 1 if the cgroup directory dirfd still exists, 0 once it has been removed. */
 int cg_alive(int dirfd);

@@ -7,7 +7,9 @@
  * TAKE_PTR/TAKE_FD hand it over without releasing it.
  */
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -33,6 +35,20 @@ static inline void closep(int *fd)
 #define _unused_        __attribute__((unused))
 #define _printf_(a, b)  __attribute__((format(printf, a, b)))
 #define _warn_unused_   __attribute__((warn_unused_result))
+
+/*
+ * One cleanup function per type, as systemd's DEFINE_TRIVIAL_CLEANUP_FUNC: funcp(&x)
+ * calls func(x) unless x is NULL. For _cleanup_(funcp) on a type * variable.
+ */
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                                                    \
+        static inline void func##p(type *p)                                                        \
+        {                                                                                          \
+                if (*p)                                                                            \
+                        func(*p);                                                                  \
+        }
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose)
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
 
 #define TAKE_PTR(p)                                                                                \
         ({                                                                                         \

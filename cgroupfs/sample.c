@@ -256,6 +256,17 @@ int memcg_sample_read(struct memcg_reader *reader, int dirfd, struct memcg_sampl
         return 0;
 }
 
+int memcg_sample_update_once(int dirfd, unsigned mask, struct memcg_sample *s,
+                             const char **ret_file)
+{
+        struct memcg_reader reader;
+
+        memcg_reader_init(&reader);
+        int r = memcg_sample_update(&reader, dirfd, mask, s, ret_file);
+        memcg_reader_close(&reader);
+        return r;
+}
+
 int memcg_sample_read_once(int dirfd, struct memcg_sample *ret, const char **ret_file)
 {
         struct memcg_reader reader;

@@ -137,6 +137,10 @@ int memcg_sample_read(struct memcg_reader *reader, int dirfd, struct memcg_sampl
 int memcg_sample_update(struct memcg_reader *reader, int dirfd, unsigned mask,
                         struct memcg_sample *s, const char **ret_file);
 
+/* memcg_sample_update() with the files opened, read and closed at once. */
+int memcg_sample_update_once(int dirfd, unsigned mask, struct memcg_sample *s,
+                             const char **ret_file);
+
 /* Samples once: opens, reads and closes the files. */
 int memcg_sample_read_once(int dirfd, struct memcg_sample *ret, const char **ret_file);
 

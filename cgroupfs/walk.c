@@ -18,12 +18,6 @@ struct walker {
         size_t path_len;
 };
 
-static void closedirp(DIR **d)
-{
-        if (*d)
-                closedir(*d);
-}
-
 /* 1 if the cgroup passes the memory controller to its children, 0 if not, or -errno. */
 static int delegates_memory(struct walker *w, int dirfd)
 {

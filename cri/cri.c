@@ -4,7 +4,7 @@
  * cri/cri.proto. Pure: no I/O, no logging.
  */
 
-#include "cri/cri.h"
+#include "cri.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -14,7 +14,7 @@
 
 #include "cgroupfs/macro.h"
 #include "cri/cri.pb-c.h"
-#include "cri/grpc.h"
+#include "grpc.h"
 
 typedef Runtime__V1__StringMapEntry MapEntry;
 

@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cri/container-meta.h"
+#include "container-meta.h"
 
 #define CRI_PATH_LIST_CONTAINERS  "/runtime.v1.RuntimeService/ListContainers"
 #define CRI_PATH_LIST_POD_SANDBOX "/runtime.v1.RuntimeService/ListPodSandbox"

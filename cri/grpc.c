@@ -3,7 +3,7 @@
  * gRPC message framing and status values (grpc.h). Pure: no I/O, no logging.
  */
 
-#include "cri/grpc.h"
+#include "grpc.h"
 
 #include <errno.h>
 #include <stdlib.h>

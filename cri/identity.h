@@ -5,7 +5,7 @@
  * Container identity from the cgroup path alone: which runtime made the cgroup,
  * the container id, the systemd unit, the Kubernetes pod and its QoS class.
  * Pure: no I/O, no allocation. Names and labels come later from the runtimes'
- * APIs (DESIGN.md "Names what it sees"); this is what we know without them.
+ * APIs (supervisor/names/, ARCHITECTURE.md); this is what we know without them.
  */
 
 #include <stdbool.h>

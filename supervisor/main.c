@@ -2,12 +2,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agent/run.h"
+#include "base/exit-status.h"
+#include "base/log.h"
 #include "cgroupfs/macro.h"
-#include "exit-status.h"
-#include "log.h"
-#include "ps.h"
-#include "run.h"
-#include "top.h"
+#include "view/ps.h"
+#include "view/top.h"
 
 static const struct {
         const char *name;

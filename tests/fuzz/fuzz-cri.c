@@ -16,7 +16,7 @@
 
 #include "cri/cri.h"
 #include "cri/grpc.h"
-#include "tests/fuzz/fuzz-util.h"
+#include "fuzz-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "supervisor/json-writer.h"
+#include "supervisor/emit/json-writer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cgroupfs/parse.h"
-#include "tests/fuzz/fuzz-util.h"
+#include "fuzz-util.h"
 
 struct stat_out {
         uint64_t anon, file, kernel, kernel_stack, pagetables, percpu, sock, slab;

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "supervisor/kmsg.h"
-#include "tests/fuzz/fuzz-util.h"
+#include "cgroupfs/kmsg.h"
+#include "fuzz-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "fuzz-util.h"
-#include "supervisor/names-wire.h"
+#include "supervisor/names/names-wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

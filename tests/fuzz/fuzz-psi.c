@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cgroupfs/parse.h"
-#include "tests/fuzz/fuzz-util.h"
+#include "fuzz-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -215,6 +215,7 @@ static uint64_t hot_cache_passes(int parent, const char *name, unsigned ms)
         kill(hog, SIGKILL);
         kt_wait(hog, 5000);
         close(out);
+        kt_log("%s: %llu passes", name, (unsigned long long) passes);
         return passes;
 }
 

@@ -15,7 +15,7 @@
 
 #include <stdio.h>
 
-#include "supervisor/classify.h"
+#include "supervisor/registry/classify.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

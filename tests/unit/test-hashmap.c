@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cgroupfs/hashmap.h"
+#include "supervisor/base/hashmap.h"
 
 #define N_MANY 10000
 

@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "cgroupfs/macro.h"
-#include "supervisor/json-writer.h"
+#include "supervisor/emit/json-writer.h"
 
 #define DUMP_FLAGS (JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(6))
 #define TEXT_MAX   65536

@@ -16,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroupfs/kmsg.h"
 #include "cgroupfs/macro.h"
-#include "supervisor/kmsg.h"
 #include "unit-util.h"
 
 /* ---- helpers: every parser gets an exactly-sized buffer without a NUL ---- */

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "supervisor/names-wire.h"
+#include "supervisor/names/names-wire.h"
 
 #define ID_A "4f3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b"
 

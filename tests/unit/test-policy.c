@@ -28,7 +28,7 @@
 #include <string.h>
 
 #include "cgroupfs/parse.h"
-#include "supervisor/policy.h"
+#include "supervisor/policy/policy.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -421,9 +421,9 @@ static void test_start_next_to_full_workload(void **unused)
 
 /*
  * 200 MiB of anon and a hot 48 MiB file: the band binds only page cache (high
- * events, the footprint two bands below it): given back to its owner at once
- * (bench-verdicts: anon-hot-cache). It comes back when the footprint climbs to a
- * band below the guard line (235.51 MiB).
+ * events, the footprint four bands below it): given back to its owner at the
+ * first high event (bench-verdicts: anon-hot-cache). It comes back when the
+ * footprint climbs to a band below the guard line (235.51 MiB).
  */
 static void test_page_cache_release(void **unused)
 {
@@ -432,8 +432,8 @@ static void test_page_cache_release(void **unused)
 
         banded_256(&s, "page cache", 202 * MiB);
         span_none(&s, 100, 1000, 100, 202 * MiB, 202 * MiB, OBS());
-        /* High events at the band for push_window (from 1.1 s): then released. */
-        span_none(&s, 1100, 1500, 100, 202 * MiB, 202 * MiB, OBS(.cur = GUARD_256M, .high_ev = 3));
+        /* At the band without high events: the kernel holds nothing back yet. */
+        span_none(&s, 1100, 1500, 100, 202 * MiB, 202 * MiB, OBS(.cur = GUARD_256M));
         sim_at(&s, 1600, &OBS(.fp = 202 * MiB, .cur = GUARD_256M, .high_ev = 3));
         expect(&s, ACTION_RELEASE, REASON_PAGE_CACHE, CG_VALUE_MAX);
         span_none(&s, 1700, 30000, 100, 202 * MiB, 202 * MiB, OBS(.cur = MAX_256M, .max_ev = 5));
@@ -461,16 +461,15 @@ static void test_page_cache_not_while_pushing(void **unused)
         expect(&s, ACTION_RELEASE, REASON_PAGE_CACHE, CG_VALUE_MAX);
 }
 
-/* Four bands below (204.8 MiB) it goes once the band bound for 500 ms, growing or not. */
+/* Four bands below (204.8 MiB) it goes as soon as the band binds, growing or not. */
 static void test_page_cache_far_below(void **unused)
 {
         struct sim s;
         (void) unused;
 
         banded_256(&s, "page cache far below", 50 * MiB);
-        span_none(&s, 100, 500, 50, 50 * MiB + 300 * KiB, 70 * MiB,
-                  OBS(.cur = GUARD_256M, .high_ev = 2));
-        sim_at(&s, 600, &OBS(.fp = 72 * MiB, .cur = GUARD_256M, .high_ev = 2));
+        span_none(&s, 100, 500, 50, 50 * MiB + 300 * KiB, 70 * MiB, OBS(.cur = GUARD_256M));
+        sim_at(&s, 550, &OBS(.fp = 72 * MiB, .cur = GUARD_256M, .high_ev = 2));
         expect(&s, ACTION_RELEASE, REASON_PAGE_CACHE, CG_VALUE_MAX);
 }
 
@@ -675,8 +674,35 @@ static void test_history(void **unused)
                 const struct policy_point *q = policy_history_at(&s.state, n + 1);
                 assert_true(p->usec - q->usec >= POLICY_POINT_SPACING_USEC);
         }
-        assert_int_equal(s.state.history_len, 11); /* 0, 100, ..., 900 ms and the newest */
+        assert_int_equal(s.state.ring.len, 11); /* 0, 100, ..., 900 ms and the newest */
         assert_null(policy_history_at(&s.state, 11));
+}
+
+/*
+ * The one growth estimator (policy/growth.c), which top shows: an instant rate over
+ * at least 250 ms, smoothed by alpha = 1 - e^-(dt / tau).
+ */
+static void test_growth(void **unused)
+{
+        struct growth g = {0};
+        double rate;
+        (void) unused;
+
+        growth_update(&g, 1000000, 100 * MiB, 5000000);
+        assert_false(growth_rate(&g, &rate));           /* one sample: no rate yet */
+        growth_update(&g, 1000000, 100 * MiB, 5000000); /* no time passed: ignored */
+        assert_int_equal(g.n, 1);
+        growth_update(&g, 2000000, 110 * MiB, 5000000);
+        assert_true(growth_rate(&g, &rate));
+        assert_true(fabs(rate - 10.0 * MiB * (1 - exp(-0.2))) < 1);
+        /* 5 ms later, 1 MiB more: the instant rate is taken from the point 1 s back, not 5 ms. */
+        growth_update(&g, 2005000, 111 * MiB, 5000000);
+        assert_true(g.instant_bytes_per_sec < 11.0 * MiB);
+        /* Shrinking: negative. */
+        struct growth s = {0};
+        growth_update(&s, 0, 100 * MiB, 5000000);
+        growth_update(&s, 500000, 90 * MiB, 5000000);
+        assert_true(growth_rate(&s, &rate) && rate < 0);
 }
 
 static void test_to_string(void **unused)
@@ -738,6 +764,7 @@ int main(void)
                 cmocka_unit_test(test_guard_failed),
                 cmocka_unit_test(test_adopt_band),
                 cmocka_unit_test(test_history),
+                cmocka_unit_test(test_growth),
                 cmocka_unit_test(test_to_string),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

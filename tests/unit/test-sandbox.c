@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "supervisor/sandbox.h"
+#include "supervisor/base/sandbox.h"
 
 /* Exit statuses of the child: which expectation failed. */
 enum { CHILD_OK, CHILD_LOAD, CHILD_PTRACE, CHILD_UNSHARE, CHILD_INET, CHILD_UNIX, CHILD_EXEC };

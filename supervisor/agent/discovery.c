@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Discovery: which memory cgroups exist, and the kernel's notifications about
+ * them. A full walk at start and on a slow timer (the backstop), and inotify on
+ * every memory cgroup directory for the rest: mkdir and rmdir of a cgroup are
+ * VFS operations, and kernfs also reports changes of memory.events and friends
+ * as IN_MODIFY on the directory (fs/kernfs/file.c kernfs_notify_workfn), so one
+ * watch per cgroup covers both. Each becomes a wake-up of the pipeline.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "base/log.h"
+#include "base/time-util.h"
+#include "cgroupfs/io.h"
+#include "cgroupfs/macro.h"
+#include "cgroupfs/parse.h"
+#include "emit/emit.h"
+#include "names/names.h"
+#include "report.h"
+
+#define WATCH_MASK (IN_CREATE | IN_DELETE | IN_MODIFY | IN_ONLYDIR | IN_EXCL_UNLINK)
+
+static void add_inotify_watch(struct agent *a, struct cgroup *cg)
+{
+        char proc_path[64];
+
+        if (a->inotify_fd < 0 || a->inotify_exhausted)
+                return;
+        /* inotify takes a path, not a dirfd: the /proc link names the very directory we hold. */
+        snprintf(proc_path, sizeof(proc_path), "/proc/self/fd/%d", cg->dirfd);
+        int wd = inotify_add_watch(a->inotify_fd, proc_path, WATCH_MASK);
+        if (wd < 0) {
+                if (errno == ENOSPC) {
+                        a->inotify_exhausted = true;
+                        log_warning("out of inotify watches (fs.inotify.max_user_watches): new "
+                                    "cgroups are found by the %gs rescan only",
+                                    (double) a->config->rescan_interval_usec / 1e6);
+                }
+                return;
+        }
+        if (registry_set_wd(&a->registry, cg, wd) < 0)
+                inotify_rm_watch(a->inotify_fd, wd);
+}
+
+/*
+ * A cgroup just added to the registry: watched, and a container's first
+ * wake-up. A container that cannot be sampled is not one yet: gone before its
+ * first sample is the normal race, anything else is said; either way the caller
+ * drops it, and a later scan tries again.
+ */
+static int found(struct agent *a, struct cgroup *cg)
+{
+        add_inotify_watch(a, cg);
+        if (!cg->is_container) {
+                psi_update_trigger(a, cg);
+                return 0;
+        }
+        struct container *c = container_new(cg, &a->pipeline, now_usec());
+        int r = c ? pipeline_run(&a->pipeline, c, WAKE_DISCOVERY, c->seen_usec) : -ENOMEM;
+        if (r < 0) {
+                if (!errno_is_gone(r))
+                        log_warning("cannot watch container %s: %s", cg->path, strerror(-r));
+                container_free(cg);
+                return r;
+        }
+        names_track(a->names, &cg->identity);
+        node_reserve_candidates(&a->node, a->registry.n_containers);
+        psi_update_trigger(a, cg);
+        return 0;
+}
+
+/* A cgroup that went away, before the registry drops it: what it had left is told. */
+static void lost(struct agent *a, struct cgroup *cg)
+{
+        struct container *c = container_of(cg);
+
+        psi_disarm(a, cg);
+        if (cg->wd >= 0 && a->inotify_fd >= 0)
+                inotify_rm_watch(a->inotify_fd, cg->wd);
+        if (!c)
+                return;
+        /* Read what is left: an OOM kill right before removal must still be told. */
+        if (c->cg->sampled)
+                pipeline_run(&a->pipeline, c, WAKE_MEMORY_EVENTS, now_usec());
+        report_unclaimed_kills(&a->pipeline, c);
+        report_gone(&a->pipeline, c, now_usec());
+        struct event_who who = container_who(c, a->pipeline.names);
+        emitter_emit(a->emitter,
+                     event_container_gone(&who, now_usec() - c->seen_usec, &cg->sample));
+        names_untrack(a->names, cg->identity.id);
+}
+
+void discovery_lost(struct agent *a, struct cgroup *cg)
+{
+        lost(a, cg);
+        registry_remove(&a->registry, cg);
+}
+
+void discovery_named(const char *id, const struct container_meta *meta, void *userdata)
+{
+        struct agent *a = userdata;
+        struct cgroup *cg = registry_by_id(&a->registry, id);
+        struct container *c = cg ? container_of(cg) : NULL;
+
+        (void) meta; /* events take it from the cache */
+        if (!c || !cg->sampled)
+                return;
+        struct event_who who = container_who(c, a->pipeline.names);
+        emitter_emit(a->emitter, event_container_identity(&who));
+        c->mark = marks_of(&a->marks, a->pipeline.actuator, a->names, cg);
+}
+
+static int scan_visit(struct registry *r, struct cgroup *cg, int dirfd, bool added, void *userdata)
+{
+        struct agent *a = userdata;
+        int e;
+
+        (void) r;
+        (void) dirfd;
+        if (added && (e = found(a, cg)) < 0)
+                cg->generation = 0; /* dropped when the scan ends */
+        return 0;
+}
+
+static void scan_gone(struct registry *r, struct cgroup *cg, void *userdata)
+{
+        (void) r;
+        lost(userdata, cg);
+}
+
+int discovery_scan(struct agent *a)
+{
+        static const struct registry_scan_ops ops = {.visit = scan_visit, .gone = scan_gone};
+        return registry_scan(&a->registry, a->rootfd, &ops, a);
+}
+
+static void child_created(struct agent *a, struct cgroup *parent, const char *name)
+{
+        char path[PATH_MAX];
+        struct read_buf buf = {0};
+
+        if (!parent->delegates_memory)
+                return;
+        int n = snprintf(path, sizeof(path), "%s%s%s", cgroup_rel_path(parent),
+                         parent->path[1] ? "/" : "", name);
+        if (n < 0 || (size_t) n >= sizeof(path))
+                return;
+        int fd = cg_open_dir(parent->dirfd, name);
+        if (fd < 0)
+                return; /* already gone again */
+        int r = cg_read_at(fd, "cgroup.subtree_control", &buf);
+        bool delegates = r >= 0 && word_list_contains(buf.data, buf.len, "memory");
+        read_buf_free(&buf);
+        struct cgroup *cg = registry_add(&a->registry, path, parent->depth + 1, delegates, fd);
+        if (!cg) {
+                close(fd);
+                return;
+        }
+        cg->generation = a->registry.generation;
+        if (found(a, cg) < 0)
+                discovery_lost(a, cg);
+}
+
+static void child_deleted(struct agent *a, struct cgroup *parent, const char *name)
+{
+        char path[PATH_MAX + 2];
+
+        int n = snprintf(path, sizeof(path), "%s%s%s", parent->path, parent->path[1] ? "/" : "",
+                         name);
+        if (n < 0 || (size_t) n >= sizeof(path))
+                return;
+        struct cgroup *cg = registry_by_path(&a->registry, path);
+        if (cg)
+                discovery_lost(a, cg);
+}
+
+/* At a limit now, maybe: it may want its PSI trigger before the next round. */
+static void memory_events_changed(struct agent *a, struct container *c)
+{
+        if (pipeline_run(&a->pipeline, c, WAKE_MEMORY_EVENTS, now_usec()) >= 0 &&
+            !c->trigger.source)
+                psi_update_trigger(a, c->cg);
+}
+
+static void file_modified(struct agent *a, struct cgroup *cg, const char *name)
+{
+        struct container *c = container_of(cg);
+
+        if (strcmp(name, "cgroup.subtree_control") == 0)
+                discovery_scan(a); /* memory passed on or taken back: which cgroups have it */
+        else if (!c || !cg->sampled)
+                return;
+        else if (strcmp(name, "memory.events") == 0)
+                memory_events_changed(a, c);
+        else if (strncmp(name, "memory.", 7) == 0)
+                pipeline_run(&a->pipeline, c, WAKE_LIMITS, now_usec());
+}
+
+static void handle_inotify_event(struct agent *a, const struct inotify_event *ev)
+{
+        if (ev->mask & IN_Q_OVERFLOW) {
+                discovery_scan(a);
+                return;
+        }
+        struct cgroup *cg = registry_by_wd(&a->registry, ev->wd);
+        if (!cg || !ev->len)
+                return;
+        if ((ev->mask & IN_ISDIR) && (ev->mask & IN_CREATE))
+                child_created(a, cg, ev->name);
+        else if ((ev->mask & IN_ISDIR) && (ev->mask & IN_DELETE))
+                child_deleted(a, cg, ev->name);
+        else if (ev->mask & IN_MODIFY)
+                file_modified(a, cg, ev->name);
+}
+
+static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        struct agent *a = userdata;
+        char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+        (void) s;
+        (void) revents;
+        for (;;) {
+                ssize_t n = read(fd, buf, sizeof(buf));
+                if (n <= 0)
+                        return 0; /* EAGAIN: drained */
+                for (char *p = buf; p < buf + n;) {
+                        const struct inotify_event *ev = (const struct inotify_event *) p;
+                        handle_inotify_event(a, ev);
+                        p += sizeof(*ev) + ev->len;
+                }
+        }
+}
+
+int discovery_start(struct agent *a)
+{
+        if (!a->once) {
+                a->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+                if (a->inotify_fd < 0)
+                        log_warning("inotify is not available (%m): new cgroups are found by the "
+                                    "rescan");
+        }
+        if (a->inotify_fd >= 0) {
+                int r = sd_event_add_io(a->loop, &a->inotify_source, a->inotify_fd, EPOLLIN,
+                                        on_inotify, a);
+                if (r < 0)
+                        return r;
+        }
+        int fd = fcntl(a->rootfd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return -errno;
+        struct cgroup *root = registry_add(&a->registry, "", 0, true, fd);
+        if (!root) {
+                close(fd);
+                return -errno;
+        }
+        found(a, root);
+        return discovery_scan(a);
+}

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "node-policy.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "base/time-util.h"
+
+#define MiB (UINT64_C(1) << 20)
+/* History points are kept this far apart; the pace of a fall is taken over RATE_SPAN. */
+#define POINT_SPACING_USEC UINT64_C(1000000)
+#define RATE_SPAN_USEC     UINT64_C(5000000)
+/* The confirmation figures (PSI, refaults) cover about this much. */
+#define CONFIRM_SPAN_USEC UINT64_C(3000000)
+/* MemAvailable moves by a few MiB on its own: a new low must be this much lower. */
+#define NOISE_BYTES (1 * MiB)
+/*
+ * Below the floor, the headroom must go on falling for this long, or down to a
+ * quarter of the floor: a fill that stops just below it (bench-node d: a batch
+ * job that leaves 3.4 % of the node) is a lean node the kernel lets live.
+ */
+#define FLOOR_CONFIRM_USEC    UINT64_C(1000000)
+#define EXHAUSTED_FLOOR_SHARE 4
+/* Floor and pressure rank by this much of a candidate's growth. */
+#define SHORT_HORIZON_SEC 10.0
+
+void node_config_defaults(struct node_config *c)
+{
+        *c = (struct node_config){
+                .mem_floor_fraction = 0.04,
+                .swap_floor_fraction = 0.10,
+                .swap_mem_fraction = 0.10,
+                .sustain_usec = 5 * UINT64_C(1000000),
+                .horizon_usec = 120 * UINT64_C(1000000),
+                .pause_usec = 2 * UINT64_C(1000000),
+                .pressure_full_permyriad = 6000,
+                .pressure_duration_usec = 30 * UINT64_C(1000000),
+                .hold_usec = 2 * UINT64_C(1000000),
+                .fast_fraction = 0.20,
+                .fast_interval_usec = 100 * UINT64_C(1000),
+        };
+}
+
+static uint64_t headroom(const struct node_input *in)
+{
+        return in->mem_available_bytes + in->swap_free_bytes;
+}
+
+static uint64_t floor_bytes(const struct node_config *c, const struct node_input *in)
+{
+        return (uint64_t) (c->mem_floor_fraction * (double) in->mem_total_bytes);
+}
+
+static const struct node_point *point_at(const struct node_state *s, unsigned n)
+{
+        int slot = ring_slot(&s->ring, NODE_HISTORY, n);
+
+        return slot < 0 ? NULL : &s->history[slot];
+}
+
+/* A point per sample, kept as ring.h says. */
+static void history_record(struct node_state *s, const struct node_input *in)
+{
+        const struct node_point *newest = point_at(s, 0), *before = point_at(s, 1);
+
+        unsigned slot = ring_next(&s->ring, NODE_HISTORY,
+                                  !before || newest->usec - before->usec >= POINT_SPACING_USEC);
+
+        s->history[slot] = (struct node_point){
+                .usec = in->now_usec,
+                .headroom_bytes = headroom(in),
+                .psi_full_total_usec = in->psi_full_total_usec,
+                .refaults = in->refaults,
+        };
+}
+
+/* The newest point at least span old, or the oldest there is. */
+static const struct node_point *point_since(const struct node_state *s, uint64_t now, uint64_t span)
+{
+        const struct node_point *p = NULL;
+
+        for (unsigned n = 0; n < s->ring.len; n++) {
+                p = point_at(s, n);
+                if (now - p->usec >= span)
+                        break;
+        }
+        return p;
+}
+
+/*
+ * A fall goes on while the headroom makes a new low (by more than the noise)
+ * at least every pause_usec; it starts at the last point before the first drop.
+ */
+static void update_fall(const struct node_config *c, struct node_state *s,
+                        const struct node_input *in)
+{
+        uint64_t h = headroom(in), now = in->now_usec;
+
+        if (!s->fall_start_usec) {
+                const struct node_point *prev = point_at(s, 1);
+                if (prev && h + NOISE_BYTES <= prev->headroom_bytes) {
+                        s->fall_start_usec = prev->usec;
+                        s->fall_start_bytes = prev->headroom_bytes;
+                        s->low_bytes = h;
+                        s->low_usec = now;
+                }
+                return;
+        }
+        if (h + NOISE_BYTES <= s->low_bytes) {
+                s->low_bytes = h;
+                s->low_usec = now;
+        } else if (now - s->low_usec > c->pause_usec) {
+                s->fall_start_usec = 0;
+        }
+}
+
+/* The pace of the fall over the last RATE_SPAN (or since it began, if later). */
+static double fall_rate(const struct node_state *s, const struct node_input *in)
+{
+        const struct node_point *base = point_since(s, in->now_usec, RATE_SPAN_USEC);
+        uint64_t since = base ? base->usec : in->now_usec;
+        uint64_t then = base ? base->headroom_bytes : headroom(in);
+
+        if (!s->fall_start_usec)
+                return 0;
+        if (since < s->fall_start_usec) {
+                since = s->fall_start_usec;
+                then = s->fall_start_bytes;
+        }
+        if (in->now_usec <= since)
+                return 0;
+        return ((double) then - (double) headroom(in)) / (double) (in->now_usec - since) *
+               (double) USEC_PER_SEC;
+}
+
+static struct node_evidence evidence_of(const struct node_config *c, const struct node_state *s,
+                                        const struct node_input *in)
+{
+        const struct node_point *then = point_since(s, in->now_usec, CONFIRM_SPAN_USEC);
+        uint64_t h = headroom(in), fl = floor_bytes(c, in);
+        struct node_evidence e = {
+                .headroom_bytes = h,
+                .floor_bytes = fl,
+                .mem_available_bytes = in->mem_available_bytes,
+                .swap_free_bytes = in->swap_free_bytes,
+                .fall_bytes_per_sec = s->fall_bytes_per_sec,
+                /* Up to its last new low: a pause is not a fall. */
+                .falling_usec = s->fall_start_usec ? s->low_usec - s->fall_start_usec : 0,
+                .eta_usec = -1,
+                .psi_full_avg10 = in->psi_full_avg10,
+        };
+
+        if (s->fall_bytes_per_sec > 0)
+                e.eta_usec = h <= fl ? 0
+                                     : (int64_t) ((double) (h - fl) / s->fall_bytes_per_sec *
+                                                  (double) USEC_PER_SEC);
+        if (then && in->now_usec > then->usec) {
+                uint64_t window = in->now_usec - then->usec;
+                uint64_t stalled = in->psi_full_total_usec > then->psi_full_total_usec
+                                           ? in->psi_full_total_usec - then->psi_full_total_usec
+                                           : 0;
+                e.psi_full_permyriad =
+                        (uint32_t) fmin((double) stalled / (double) window * 10000.0, 10000.0);
+                e.refaults = in->refaults > then->refaults ? in->refaults - then->refaults : 0;
+        }
+        return e;
+}
+
+static bool still_falling(const struct node_config *c, const struct node_state *s, uint64_t now)
+{
+        return s->fall_start_usec && now - s->low_usec <= c->pause_usec;
+}
+
+/* At the floor and still falling: down to a quarter of it, or for a second below it. */
+static bool floor_reached(const struct node_config *c, struct node_state *s,
+                          const struct node_evidence *e, uint64_t now)
+{
+        if (e->headroom_bytes > e->floor_bytes) {
+                s->floor_since_usec = 0;
+                return false;
+        }
+        if (!s->floor_since_usec)
+                s->floor_since_usec = now;
+        if (!still_falling(c, s, now))
+                return false;
+        return e->headroom_bytes <= e->floor_bytes / EXHAUSTED_FLOOR_SHARE ||
+               s->low_usec >= s->floor_since_usec + FLOOR_CONFIRM_USEC;
+}
+
+static enum node_rule rule_of(const struct node_config *c, struct node_state *s,
+                              const struct node_input *in, const struct node_evidence *e)
+{
+        uint64_t now = in->now_usec;
+
+        if (floor_reached(c, s, e, now))
+                return NODE_RULE_FLOOR;
+        if (in->swap_total_bytes > 0 &&
+            (double) in->swap_free_bytes <=
+                    c->swap_floor_fraction * (double) in->swap_total_bytes &&
+            (double) in->mem_available_bytes <= c->swap_mem_fraction * (double) in->mem_total_bytes)
+                return NODE_RULE_SWAP;
+        if (e->falling_usec >= c->sustain_usec && e->eta_usec >= 0 &&
+            (uint64_t) e->eta_usec <= c->horizon_usec && still_falling(c, s, now))
+                return NODE_RULE_TRAJECTORY;
+        if (in->psi_full_avg10 < c->pressure_full_permyriad) {
+                s->pressure_since_usec = 0;
+        } else {
+                if (!s->pressure_since_usec)
+                        s->pressure_since_usec = now;
+                if (now - s->pressure_since_usec >= c->pressure_duration_usec)
+                        return NODE_RULE_PRESSURE;
+        }
+        return NODE_RULE_NONE;
+}
+
+/* Short of memory, or falling toward it soon: look again in fast_interval, not a round. */
+static uint64_t next_check(const struct node_config *c, const struct node_input *in,
+                           const struct node_evidence *e)
+{
+        double total = (double) (in->mem_total_bytes + in->swap_total_bytes);
+        bool short_now = (double) e->headroom_bytes < c->fast_fraction * total;
+        bool soon = e->eta_usec >= 0 && (uint64_t) e->eta_usec < 10 * UINT64_C(1000000);
+
+        return short_now || soon ? in->now_usec + c->fast_interval_usec : 0;
+}
+
+void node_evaluate(const struct node_config *c, const struct node_state *prev,
+                   const struct node_input *in, struct node_state *next, struct node_decision *ret)
+{
+        struct node_state s = *prev;
+        struct node_decision d = {.rule = NODE_RULE_NONE};
+
+        history_record(&s, in);
+        if (s.seen)
+                update_fall(c, &s, in);
+        s.seen = true;
+        s.fall_bytes_per_sec = fall_rate(&s, in);
+        d.evidence = evidence_of(c, &s, in);
+        if (in->now_usec >= s.hold_until_usec)
+                d.rule = rule_of(c, &s, in, &d.evidence);
+        d.next_check_usec = next_check(c, in, &d.evidence);
+        *next = s;
+        *ret = d;
+}
+
+void node_acted(const struct node_config *c, struct node_state *s, uint64_t now_usec)
+{
+        s->hold_until_usec = now_usec + c->hold_usec;
+        s->fall_start_usec = 0;
+        s->pressure_since_usec = 0;
+}
+
+const char *node_rule_to_string(enum node_rule r)
+{
+        static const char *const names[_NODE_RULE_MAX] = {
+                [NODE_RULE_NONE] = "none",
+                [NODE_RULE_FLOOR] = "floor",
+                [NODE_RULE_TRAJECTORY] = "trajectory",
+                [NODE_RULE_SWAP] = "swap",
+                [NODE_RULE_PRESSURE] = "pressure",
+        };
+        return r < _NODE_RULE_MAX ? names[r] : NULL;
+}
+
+const char *victim_qos_to_string(enum victim_tier_qos q)
+{
+        static const char *const names[] = {
+                [QOS_TIER_BESTEFFORT] = "besteffort",
+                [QOS_TIER_ABOVE_REQUEST] = "above_request",
+                [QOS_TIER_WITHIN] = "within_request",
+                [QOS_TIER_GUARANTEED] = "guaranteed",
+        };
+        return q <= QOS_TIER_GUARANTEED ? names[q] : NULL;
+}
+
+/* ---- the ranking ---- */
+
+static unsigned mark_tier(enum policy_mark m)
+{
+        switch (m) {
+        case MARK_PREFER:
+                return 0;
+        case MARK_NONE:
+                return 1;
+        case MARK_AVOID:
+                return 2;
+        case MARK_PROTECT:
+        case _MARK_MAX:
+                break;
+        }
+        return 3;
+}
+
+static int compare_candidates(const void *a, const void *b)
+{
+        const struct victim_candidate *x = a, *y = b;
+        unsigned tx = mark_tier(x->mark), ty = mark_tier(y->mark);
+
+        if (tx != ty)
+                return tx < ty ? -1 : 1;
+        if (x->qos != y->qos)
+                return x->qos < y->qos ? -1 : 1;
+        if (x->score != y->score)
+                return x->score > y->score ? -1 : 1;
+        return 0;
+}
+
+static double score_of(const struct node_config *c, enum node_rule rule,
+                       const struct victim_candidate *v)
+{
+        double above = fmax((double) v->footprint_bytes - (double) v->protected_bytes, 0);
+        double horizon = rule == NODE_RULE_TRAJECTORY
+                                 ? (double) c->horizon_usec / (double) USEC_PER_SEC
+                                 : SHORT_HORIZON_SEC;
+
+        if (rule == NODE_RULE_SWAP)
+                return (double) v->swap_bytes;
+        return above + fmax(v->rate_bytes_per_sec, 0) * horizon;
+}
+
+void node_rank_victims(const struct node_config *c, enum node_rule rule, struct victim_candidate *v,
+                       unsigned n, unsigned *ret_eligible)
+{
+        unsigned eligible = 0;
+
+        for (unsigned i = 0; i < n; i++) {
+                v[i].score = score_of(c, rule, &v[i]);
+                if (v[i].mark != MARK_PROTECT)
+                        eligible++;
+        }
+        qsort(v, n, sizeof(*v), compare_candidates);
+        *ret_eligible = eligible;
+}

@@ -1,0 +1,554 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "policy.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/time-util.h"
+#include "cgroupfs/parse.h"
+
+#define KiB (UINT64_C(1) << 10)
+#define MiB (UINT64_C(1) << 20)
+/* Kernel counters count as "rising" while they rose less than this long ago. */
+#define RISING_QUIET_USEC UINT64_C(1000000)
+/* memory.high and memory.max are kept in pages; what is written is rounded down to one. */
+#define PAGE_BYTES UINT64_C(4096)
+/* A stuck workload creeps on by a few pages at a time: below this share of high a second. */
+#define STUCK_CREEP_PER_SEC 0.01
+
+void policy_config_defaults(struct policy_config *c)
+{
+        *c = (struct policy_config){
+                .guard_fraction = 0.04,
+                .guard_min_bytes = 4 * MiB,
+                .guard_max_bytes = 256 * MiB,
+                .limit_margin_fraction = 0.004,
+                .limit_margin_min_bytes = 1 * MiB,
+                .push_window_usec = 500 * UINT64_C(1000),
+                .push_step_bytes = 256 * KiB,
+                .settle_usec = 100 * UINT64_C(1000),
+                .release_page_cache = true,
+                .stall_after_usec = 2 * UINT64_C(1000000),
+                .stall_full_permyriad = 4000,
+                .stuck_kills = true,
+                .rate_window_usec = 5 * UINT64_C(1000000),
+        };
+}
+
+static uint64_t guard_band_bytes(const struct policy_config *c, uint64_t max_bytes)
+{
+        uint64_t b = (uint64_t) (c->guard_fraction * (double) max_bytes);
+
+        if (b < c->guard_min_bytes)
+                b = c->guard_min_bytes;
+        if (b > c->guard_max_bytes)
+                b = c->guard_max_bytes;
+        /* A limit smaller than two bands gets half of it as band. */
+        if (b * 2 > max_bytes)
+                b = max_bytes / 2;
+        return b;
+}
+
+uint64_t policy_guard_high(const struct policy_config *c, uint64_t max_bytes)
+{
+        return (max_bytes - guard_band_bytes(c, max_bytes)) / PAGE_BYTES * PAGE_BYTES;
+}
+
+uint64_t policy_limit_margin(const struct policy_config *c, uint64_t max_bytes)
+{
+        uint64_t m = (uint64_t) (c->limit_margin_fraction * (double) max_bytes);
+        return m > c->limit_margin_min_bytes ? m : c->limit_margin_min_bytes;
+}
+
+static uint64_t footprint(const struct policy_input *in)
+{
+        return in->unreclaimable_bytes + in->swap_bytes;
+}
+
+/* memory.max and the swap the container may still fill: where the kernel OOM-kills. */
+static uint64_t capacity(const struct policy_input *in)
+{
+        if (in->max_bytes == CG_VALUE_MAX)
+                return CG_VALUE_MAX;
+        return in->max_bytes + in->swap_limit_bytes;
+}
+
+/* ---- history: the last seconds, a point every POLICY_POINT_SPACING_USEC ---- */
+
+const struct policy_point *policy_history_at(const struct policy_state *s, unsigned n)
+{
+        int slot = ring_slot(&s->ring, POLICY_HISTORY, n);
+
+        return slot < 0 ? NULL : &s->history[slot];
+}
+
+/* A point per sample, kept as ring.h says. */
+static void history_record(struct policy_state *s, const struct policy_input *in)
+{
+        const struct policy_point *newest = policy_history_at(s, 0);
+        const struct policy_point *before = policy_history_at(s, 1);
+
+        unsigned slot =
+                ring_next(&s->ring, POLICY_HISTORY,
+                          !before || newest->usec - before->usec >= POLICY_POINT_SPACING_USEC);
+
+        s->history[slot] = (struct policy_point){
+                .usec = in->now_usec,
+                .footprint_bytes = footprint(in),
+                .current_bytes = in->current_bytes,
+                .high_events = in->high_events,
+                .max_events = in->max_events,
+                .psi_full_total_usec = in->psi_full_total_usec,
+                .refaults = in->refaults,
+        };
+}
+
+/* The newest point at least window old, or the oldest there is. */
+static const struct policy_point *history_since(const struct policy_state *s, uint64_t now,
+                                                uint64_t window)
+{
+        const struct policy_point *p = NULL;
+
+        for (unsigned n = 0; n < s->ring.len; n++) {
+                p = policy_history_at(s, n);
+                if (now - p->usec >= window)
+                        break;
+        }
+        return p;
+}
+
+double policy_growth_over(const struct policy_state *s, uint64_t span_usec)
+{
+        const struct policy_point *now = policy_history_at(s, 0);
+        const struct policy_point *then = now ? history_since(s, now->usec, span_usec) : NULL;
+
+        if (!then || now->usec == then->usec)
+                return 0;
+        return ((double) now->footprint_bytes - (double) then->footprint_bytes) /
+               (double) (now->usec - then->usec) * (double) USEC_PER_SEC;
+}
+
+static uint64_t rise(uint64_t now, uint64_t then)
+{
+        return now > then ? now - then : 0;
+}
+
+/* What happened over (about) the last window: the figures a verdict rests on. */
+static struct policy_evidence evidence_over(const struct policy_config *c,
+                                            const struct policy_state *s,
+                                            const struct policy_input *in, uint64_t window)
+{
+        const struct policy_point *now = policy_history_at(s, 0);
+        const struct policy_point *then = history_since(s, in->now_usec, window);
+        struct policy_evidence e = {
+                .footprint_bytes = footprint(in),
+                .capacity_bytes = capacity(in),
+                .margin_bytes =
+                        in->max_bytes == CG_VALUE_MAX ? 0 : policy_limit_margin(c, in->max_bytes),
+        };
+
+        if (!now || !then)
+                return e;
+        e.window_usec = now->usec - then->usec;
+        e.grown_bytes = rise(now->footprint_bytes, then->footprint_bytes);
+        e.high_events = rise(now->high_events, then->high_events);
+        e.max_events = rise(now->max_events, then->max_events);
+        e.refaults = rise(now->refaults, then->refaults);
+        if (e.window_usec > 0) {
+                uint64_t stalled = rise(now->psi_full_total_usec, then->psi_full_total_usec);
+                double share = (double) stalled / (double) e.window_usec;
+                e.psi_full_permyriad = (uint32_t) fmin(share * 10000.0, 10000.0);
+        }
+        return e;
+}
+
+/* ---- growth and the kernel's counters ---- */
+
+static void update_growth(const struct policy_config *c, struct policy_state *s,
+                          const struct policy_input *in)
+{
+        uint64_t f = footprint(in);
+
+        if (!s->seen) {
+                s->step_base_bytes = f;
+        } else if (f >= s->step_base_bytes + c->push_step_bytes) {
+                s->step_base_bytes = f;
+                s->rose_usec = in->now_usec;
+        } else if (f < s->step_base_bytes) {
+                s->step_base_bytes = f; /* a fall: the next rise counts from here */
+        }
+        growth_update(&s->growth, in->now_usec, f, c->rate_window_usec);
+}
+
+/* A counter already above zero when first seen (say, after a restart) is history. */
+static void update_counter(uint64_t value, uint64_t *last, uint64_t *rose, uint64_t *since,
+                           uint64_t now, bool first)
+{
+        if (!first && value > *last) {
+                if (!*since)
+                        *since = now;
+                *rose = now;
+        } else if (*since && now - *rose >= RISING_QUIET_USEC) {
+                *since = 0;
+        }
+        *last = value;
+}
+
+static void update_counters(struct policy_state *s, const struct policy_input *in, bool first)
+{
+        update_counter(in->high_events, &s->last_high_events, &s->high_rose_usec,
+                       &s->high_rising_since_usec, in->now_usec, first);
+        update_counter(in->max_events, &s->last_max_events, &s->max_rose_usec,
+                       &s->max_rising_since_usec, in->now_usec, first);
+}
+
+static bool rose_within(uint64_t rose_usec, uint64_t now, uint64_t window)
+{
+        return rose_usec && now - rose_usec <= window;
+}
+
+/*
+ * Still allocating while the kernel holds it back: the footprint rose a whole
+ * charge batch, and the kernel counted high or max events, within push_window.
+ */
+static bool pushing(const struct policy_config *c, const struct policy_state *s, uint64_t now)
+{
+        uint64_t w = c->push_window_usec;
+        return rose_within(s->rose_usec, now, w) &&
+               (rose_within(s->high_rose_usec, now, w) || rose_within(s->max_rose_usec, now, w));
+}
+
+static bool rising_for(uint64_t since, uint64_t now, uint64_t duration)
+{
+        return since && now - since >= duration;
+}
+
+static int64_t eta_usec(const struct policy_config *c, const struct policy_input *in, double rate)
+{
+        uint64_t cap = capacity(in), f = footprint(in);
+        uint64_t line = cap - policy_limit_margin(c, in->max_bytes);
+
+        if (rate <= 0)
+                return -1;
+        if (f >= line)
+                return 0;
+        return (int64_t) ((double) (line - f) / rate * (double) USEC_PER_SEC);
+}
+
+static void decide(struct policy_decision *d, enum policy_action a, enum policy_reason r,
+                   uint64_t high)
+{
+        d->action = a;
+        d->reason = r;
+        d->high_bytes = high;
+}
+
+/* ---- the verdicts ---- */
+
+/*
+ * At the limit and still allocating. Tells a runaway (it crawls through the band
+ * to memory.max: 0.4 % from it the kernel would OOM-kill at its next megabyte)
+ * from a workload that fills to 90..99 % and stops, or saws up to 97 % and back:
+ * those never come within the margin (bench-verdicts: the anon and fill rows).
+ */
+static bool at_limit_pushing(const struct policy_config *c, const struct policy_state *s,
+                             const struct policy_input *in)
+{
+        uint64_t cap = capacity(in);
+        uint64_t margin = policy_limit_margin(c, in->max_bytes);
+        return footprint(in) + margin >= cap && pushing(c, s, in->now_usec);
+}
+
+/* Growth over the stall window small enough to be the kernel letting a few pages through. */
+static bool flat(const struct policy_config *c, const struct policy_evidence *e, uint64_t of)
+{
+        double allowed =
+                STUCK_CREEP_PER_SEC * (double) of * (double) e->window_usec / (double) USEC_PER_SEC;
+        return (double) e->grown_bytes <= fmax(allowed, (double) c->push_step_bytes);
+}
+
+/*
+ * Pinned at someone's memory.high: the kernel throttles it without end and never
+ * OOM-kills (VM-NOTES: alive after 590 s, PSI full 94 %). Told from a cache-heavy
+ * container at its memory.high (which the kernel serves by reclaiming cache: its
+ * footprint is far below) and from one passing through (it grows).
+ */
+static bool stuck_at_high(const struct policy_config *c, const struct policy_state *s,
+                          const struct policy_input *in, const struct policy_evidence *e)
+{
+        if (s->owns_high || in->high_bytes >= in->max_bytes)
+                return false;
+        return rising_for(s->high_rising_since_usec, in->now_usec, c->stall_after_usec) &&
+               e->window_usec + POLICY_POINT_SPACING_USEC >= c->stall_after_usec &&
+               (double) footprint(in) >= 0.9 * (double) in->high_bytes &&
+               e->psi_full_permyriad >= c->stall_full_permyriad && flat(c, e, in->high_bytes);
+}
+
+/*
+ * At memory.max, the kernel reclaiming the workload's own code and data pages
+ * instead of OOM-killing it: max events and refaults climbing, stalled, no
+ * progress. A cache-heavy container at its limit stalls less and its footprint is
+ * far from the limit; this needs the footprint within the band's width of it.
+ */
+static bool thrashing(const struct policy_config *c, const struct policy_state *s,
+                      const struct policy_input *in, const struct policy_evidence *e)
+{
+        uint64_t band = guard_band_bytes(c, in->max_bytes);
+        return rising_for(s->max_rising_since_usec, in->now_usec, c->stall_after_usec) &&
+               e->window_usec + POLICY_POINT_SPACING_USEC >= c->stall_after_usec &&
+               footprint(in) + band >= capacity(in) && e->refaults > 0 &&
+               e->psi_full_permyriad >= c->stall_full_permyriad && flat(c, e, in->max_bytes);
+}
+
+static bool kill_verdict(const struct policy_config *c, const struct policy_state *s,
+                         const struct policy_input *in, struct policy_decision *d)
+{
+        struct policy_evidence e = evidence_over(c, s, in, c->stall_after_usec);
+
+        d->evidence = e;
+        if (at_limit_pushing(c, s, in))
+                decide(d, ACTION_KILL, REASON_RUNAWAY, 0);
+        else if (!s->stall_resolved && stuck_at_high(c, s, in, &e))
+                decide(d, ACTION_KILL, REASON_STUCK_AT_HIGH, 0);
+        else if (thrashing(c, s, in, &e))
+                decide(d, ACTION_KILL, REASON_THRASHING, 0);
+        else
+                return false;
+        return true;
+}
+
+/* ---- the guard band ---- */
+
+static void release_to_owner(struct policy_state *s, const struct policy_input *in,
+                             struct policy_decision *d, enum policy_reason reason)
+{
+        decide(d, ACTION_RELEASE, reason, s->owner_high_bytes);
+        d->expect_high_bytes = in->high_bytes;
+        s->owns_high = false;
+}
+
+/*
+ * Stuck, and configured not to kill: memory.high is lifted and the kernel decides
+ * (it OOM-kills at memory.max if the workload goes on). A clean exit gives the
+ * owner's value back.
+ */
+static void lift_stuck(struct policy_state *s, const struct policy_input *in,
+                       struct policy_decision *d)
+{
+        decide(d, ACTION_RELEASE, REASON_STUCK_AT_HIGH, CG_VALUE_MAX);
+        d->expect_high_bytes = in->high_bytes;
+        if (!s->owns_high)
+                s->owner_high_bytes = in->high_bytes;
+        s->owns_high = true;
+        s->band_high_bytes = CG_VALUE_MAX;
+        s->band_max_bytes = in->max_bytes;
+        s->stall_resolved = true;
+}
+
+/*
+ * Where the band goes: a band's width below memory.max; above the footprint if
+ * that is already higher (an agent starting next to a workload that sits at
+ * 99 % must not throttle it), so the kernel still counts high events the moment
+ * it grows.
+ */
+static uint64_t band_high(const struct policy_config *c, const struct policy_input *in)
+{
+        uint64_t high = policy_guard_high(c, in->max_bytes);
+        uint64_t above =
+                (footprint(in) + c->push_step_bytes + PAGE_BYTES - 1) / PAGE_BYTES * PAGE_BYTES;
+
+        if (above > high)
+                high = above < in->max_bytes - PAGE_BYTES ? above : in->max_bytes - PAGE_BYTES;
+        return high;
+}
+
+static void place_band(const struct policy_config *c, struct policy_state *s,
+                       const struct policy_input *in, struct policy_decision *d)
+{
+        uint64_t high = band_high(c, in);
+
+        decide(d, ACTION_GUARD, REASON_GUARD_BAND, high);
+        d->expect_high_bytes = in->high_bytes;
+        s->owns_high = true;
+        s->band_high_bytes = high;
+        s->band_max_bytes = in->max_bytes;
+        s->released_for_cache = false;
+}
+
+/* A limit just written may be followed by its owner's memory.high: wait for it. */
+static bool settling(const struct policy_config *c, const struct policy_input *in,
+                     struct policy_decision *d)
+{
+        uint64_t until = in->limits_written_usec + c->settle_usec;
+
+        if (!in->limits_written_usec || in->now_usec >= until)
+                return false;
+        d->recheck_usec = until;
+        return true;
+}
+
+/*
+ * The band binds page cache and nothing else: memory.current at the band, the
+ * kernel counting high events there, and the footprint four bands below it (at
+ * once: every moment the band binds costs the cache its reads), or two bands
+ * below it, not growing, with high events for push_window (close below, it may
+ * be a runaway eating the cache). The band would only shrink the cache
+ * (bench-verdicts: anon plus a hot file, which the band halved); without it the
+ * container lives at memory.max, where the kernel's max events keep telling
+ * cgmem how its footprint moves, and the band comes back a band below the line.
+ */
+static bool holds_only_cache(const struct policy_config *c, const struct policy_state *s,
+                             const struct policy_input *in)
+{
+        uint64_t band = guard_band_bytes(c, in->max_bytes), f = footprint(in), now = in->now_usec;
+        bool binding = in->current_bytes + c->push_step_bytes >= s->band_high_bytes &&
+                       rose_within(s->high_rose_usec, now, c->push_window_usec);
+        bool far = f + 4 * band <= s->band_high_bytes;
+        bool below = f + 2 * band <= s->band_high_bytes && !pushing(c, s, now) &&
+                     rising_for(s->high_rising_since_usec, now, c->push_window_usec);
+
+        return c->release_page_cache && binding && (far || below);
+}
+
+/* A band given back for page cache comes back once the footprint is a band below it. */
+static bool wants_band(const struct policy_config *c, const struct policy_state *s,
+                       const struct policy_input *in)
+{
+        if (s->stall_resolved || in->high_bytes < in->max_bytes ||
+            s->guard_failed_max_bytes == in->max_bytes)
+                return false;
+        if (!s->released_for_cache)
+                return true;
+        uint64_t band = guard_band_bytes(c, in->max_bytes);
+        return footprint(in) + band >= policy_guard_high(c, in->max_bytes);
+}
+
+static void evaluate_band(const struct policy_config *c, struct policy_state *s,
+                          const struct policy_input *in, struct policy_decision *d)
+{
+        if (s->owns_high && in->high_bytes != s->band_high_bytes) {
+                /* Someone wrote memory.high over the band: theirs from now on. */
+                s->owns_high = false;
+                s->owner_high_bytes = in->high_bytes;
+                s->stall_resolved = false;
+                decide(d, ACTION_YIELD, REASON_OWNER_HIGH, in->high_bytes);
+                return;
+        }
+        if (!s->owns_high) {
+                s->owner_high_bytes = in->high_bytes;
+                if (wants_band(c, s, in) && !settling(c, in, d))
+                        place_band(c, s, in, d);
+                return;
+        }
+        if (s->stall_resolved)
+                return;
+        if (in->max_bytes != s->band_max_bytes) {
+                /* The owner moved memory.max: the band follows it, once it settled. */
+                if (!settling(c, in, d))
+                        place_band(c, s, in, d);
+        } else if (holds_only_cache(c, s, in)) {
+                release_to_owner(s, in, d, REASON_PAGE_CACHE);
+                s->released_for_cache = true;
+        }
+}
+
+void policy_evaluate(const struct policy_config *c, const struct policy_state *prev,
+                     const struct policy_input *in, struct policy_state *next,
+                     struct policy_decision *ret)
+{
+        struct policy_decision d = {.eta_usec = -1};
+        struct policy_state s = *prev;
+
+        bool first = !s.seen;
+        history_record(&s, in);
+        update_growth(c, &s, in);
+        update_counters(&s, in, first);
+        s.seen = true;
+        d.rate_bytes_per_sec = s.growth.rate_bytes_per_sec;
+
+        if (in->max_bytes == CG_VALUE_MAX || in->mark == MARK_PROTECT) {
+                /* Nothing to enforce; a band from before the change goes back to its owner. */
+                if (s.owns_high)
+                        release_to_owner(&s, in, &d, REASON_LIMIT_REMOVED);
+                else
+                        s.owner_high_bytes = in->high_bytes;
+                s.stall_resolved = false;
+        } else {
+                d.eta_usec = eta_usec(c, in, s.growth.rate_bytes_per_sec);
+                if (kill_verdict(c, &s, in, &d)) {
+                        if (!c->stuck_kills && d.reason == REASON_STUCK_AT_HIGH)
+                                lift_stuck(&s, in, &d);
+                        else if (!c->stuck_kills && d.reason == REASON_THRASHING)
+                                decide(&d, ACTION_NONE, REASON_NONE, 0);
+                } else {
+                        evaluate_band(c, &s, in, &d);
+                }
+        }
+        *next = s;
+        *ret = d;
+}
+
+void policy_guard_failed(struct policy_state *s)
+{
+        s->owns_high = false;
+        s->guard_failed_max_bytes = s->band_max_bytes;
+}
+
+void policy_adopt_band(struct policy_state *s, uint64_t owner_high, uint64_t band_high,
+                       uint64_t max_bytes)
+{
+        s->owns_high = true;
+        s->owner_high_bytes = owner_high;
+        s->band_high_bytes = band_high;
+        s->band_max_bytes = max_bytes;
+        s->stall_resolved = band_high == CG_VALUE_MAX;
+}
+
+/* ---- names ---- */
+
+const char *policy_action_to_string(enum policy_action a)
+{
+        static const char *const names[_ACTION_MAX] = {
+                [ACTION_NONE] = "none",   [ACTION_GUARD] = "guard", [ACTION_RELEASE] = "release",
+                [ACTION_YIELD] = "yield", [ACTION_KILL] = "kill",
+        };
+        return a < _ACTION_MAX ? names[a] : NULL;
+}
+
+const char *policy_reason_to_string(enum policy_reason r)
+{
+        static const char *const names[_REASON_MAX] = {
+                [REASON_NONE] = "none",
+                [REASON_GUARD_BAND] = "guard_band",
+                [REASON_PAGE_CACHE] = "page_cache",
+                [REASON_LIMIT_REMOVED] = "limit_removed",
+                [REASON_OWNER_HIGH] = "owner_high",
+                [REASON_RUNAWAY] = "runaway",
+                [REASON_STUCK_AT_HIGH] = "stuck_at_high",
+                [REASON_THRASHING] = "thrashing",
+                [REASON_NODE_PRESSURE] = "node_pressure",
+        };
+        return r < _REASON_MAX ? names[r] : NULL;
+}
+
+static const char *const mark_names[_MARK_MAX] = {
+        [MARK_NONE] = "none",
+        [MARK_PREFER] = "prefer",
+        [MARK_AVOID] = "avoid",
+        [MARK_PROTECT] = "protect",
+};
+
+const char *policy_mark_to_string(enum policy_mark m)
+{
+        return m < _MARK_MAX ? mark_names[m] : NULL;
+}
+
+/* The words of the xattr, the label and the configuration; anything else is no mark. */
+enum policy_mark policy_mark_from_string(const char *s)
+{
+        for (unsigned m = MARK_PREFER; s && m < _MARK_MAX; m++)
+                if (strcmp(s, mark_names[m]) == 0)
+                        return (enum policy_mark) m;
+        return MARK_NONE;
+}
