@@ -21,6 +21,18 @@
  */
 #define FLOOR_CONFIRM_USEC    UINT64_C(1000000)
 #define EXHAUSTED_FLOOR_SHARE 4
+/*
+ * A trajectory is acted on before the floor only when the node shows it is
+ * already paying (a percent of the last seconds fully stalled, or its working
+ * set read back at a MiB/s), or when the fall has lasted half a minute: a
+ * leak. A fill that stops short of the end looks the same as a runaway until
+ * it stops (bench-node d, a batch job unpaced to 92 % of what was free, took
+ * 8 s in the VM and was killed at 4 s on its trajectory alone); without those
+ * signs the floor decides, at the end, where the two differ.
+ */
+#define CONFIRM_PSI_FULL_PERMYRIAD 100
+#define CONFIRM_REFAULTS           (CONFIRM_SPAN_USEC / USEC_PER_SEC * 256)
+#define LEAK_FALL_USEC             (30 * UINT64_C(1000000))
 /* Floor and pressure rank by this much of a candidate's growth. */
 #define SHORT_HORIZON_SEC 10.0
 
@@ -187,6 +199,12 @@ static bool floor_reached(const struct node_config *c, struct node_state *s,
                s->low_usec >= s->floor_since_usec + FLOOR_CONFIRM_USEC;
 }
 
+static bool trajectory_confirmed(const struct node_evidence *e)
+{
+        return e->psi_full_permyriad >= CONFIRM_PSI_FULL_PERMYRIAD ||
+               e->refaults >= CONFIRM_REFAULTS || e->falling_usec >= LEAK_FALL_USEC;
+}
+
 static enum node_rule rule_of(const struct node_config *c, struct node_state *s,
                               const struct node_input *in, const struct node_evidence *e)
 {
@@ -200,7 +218,8 @@ static enum node_rule rule_of(const struct node_config *c, struct node_state *s,
             (double) in->mem_available_bytes <= c->swap_mem_fraction * (double) in->mem_total_bytes)
                 return NODE_RULE_SWAP;
         if (e->falling_usec >= c->sustain_usec && e->eta_usec >= 0 &&
-            (uint64_t) e->eta_usec <= c->horizon_usec && still_falling(c, s, now))
+            (uint64_t) e->eta_usec <= c->horizon_usec && still_falling(c, s, now) &&
+            trajectory_confirmed(e))
                 return NODE_RULE_TRAJECTORY;
         if (in->psi_full_avg10 < c->pressure_full_permyriad) {
                 s->pressure_since_usec = 0;

@@ -17,10 +17,11 @@
  *    reclaim the node's own code and freeze. A fill that stops just below the
  *    floor is a lean node, not a dying one: the kernel lets it live, so must we.
  *  - trajectory: the headroom falling without a pause for at least sustain,
- *    and at that pace gone within horizon: a leak that would exhaust the node.
- *    Acted on long before the floor, so the node never freezes; a workload that
- *    fills memory fast and stops within sustain is not touched (bench-node: the
- *    batch job that leaves 8 % of the node free).
+ *    and at that pace gone within horizon, with proof that the node already
+ *    pays (PSI full, refaults) or for half a minute: a leak that would exhaust
+ *    the node, acted on before the floor so the node never freezes. A fill
+ *    that stops short of the end is not touched (bench-node d: the batch job
+ *    that leaves 8 % of what was free).
  *  - swap: free swap below swap_floor while memory is short too: the node
  *    thrashes instead of OOMing (systemd-oomd's ManagedOOMSwap).
  *  - pressure: PSI full of the root or the slice above pressure_full for

@@ -35,6 +35,19 @@ static uint64_t kernel_oom_kills(void)
         return n;
 }
 
+static uint64_t mem_available_bytes(void)
+{
+        char key[64];
+        unsigned long long kib = 0;
+        FILE *f = fopen("/proc/meminfo", "re");
+
+        KT_ASSERT(f, "/proc/meminfo: %m");
+        while (fscanf(f, "%63s %llu kB\n", key, &kib) == 2 && strcmp(key, "MemAvailable:") != 0)
+                ;
+        fclose(f);
+        return (uint64_t) kib * 1024;
+}
+
 static bool alive(pid_t pid)
 {
         return kt_wait(pid, 0) == -1;
@@ -282,5 +295,46 @@ void case_node_pressure_dry_run(void)
         for (size_t i = 0; i < json_array_size(a.events); i++)
                 KT_ASSERT(strcmp(kt_json_str(json_array_get(a.events, i), "type"), "kill") != 0,
                           "a kill in a dry run");
+        kt_agent_stop(&a);
+}
+
+/*
+ * bench-node d in small: a batch job fills, unpaced, all but 8 % of what the
+ * node had free, then holds it (the node ends below cgmem's 4 % floor). The
+ * kernel lets it live; so must cgmem, though its fall looks like a runaway's
+ * until it stops.
+ */
+void case_node_batch_fill_lives(void)
+{
+        int cg = kt_cgroup_new("node-batch");
+        struct kt_agent a;
+
+        kt_delegate(cg);
+        kt_agent_start_ready(
+                &a, "node_batch_fill_lives",
+                (const char *const[]){"--set", "cgroup.containers=cgmem-ktest/node-batch/*", NULL});
+        int batch = kt_cgroup_child(cg, "batch");
+        uint64_t ooms = kernel_oom_kills(), avail = mem_available_bytes();
+        uint64_t target = avail * 92 / 100, filled_usec = 0, start = kt_now_usec();
+        char total[32];
+        snprintf(total, sizeof(total), "%llu", (unsigned long long) (target / MiB));
+        pid_t job = kt_spawn_in(batch, (char *[]){"memhog", "--total", total, "--hold", NULL});
+        /* Until it has filled and held for 5 s (a minute at most), no kill. */
+        while (!filled_usec || kt_now_usec() - filled_usec < 5 * UINT64_C(1000000)) {
+                KT_ASSERT(kt_now_usec() - start < 60 * UINT64_C(1000000), "never filled");
+                json_t *e = kt_agent_next(&a, 250);
+                KT_ASSERT(!e || strcmp(kt_json_str(e, "type"), "kill") != 0,
+                          "killed %s (rule %s, headroom %lld MiB)", kt_json_str(e, "cgroup"),
+                          kt_json_str(e, "details.rule"),
+                          (long long) kt_json_int(e, "details.node.headroom_bytes") >> 20);
+                if (!filled_usec && kt_read_value(batch, "memory.current") >= target / 100 * 97)
+                        filled_usec = kt_now_usec();
+        }
+        kt_log("filled %s MiB of %llu MiB available in %llu ms; %llu MiB left", total,
+               (unsigned long long) (avail / MiB),
+               (unsigned long long) (filled_usec - start) / 1000,
+               (unsigned long long) (mem_available_bytes() / MiB));
+        KT_ASSERT(alive(job), "the batch job died");
+        KT_ASSERT(kernel_oom_kills() == ooms, "the kernel OOM-killed");
         kt_agent_stop(&a);
 }

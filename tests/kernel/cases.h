@@ -28,6 +28,7 @@ void case_node_pressure_kills_bloat(void);
 void case_node_pressure_respects_avoid(void);
 void case_node_pressure_dry_run(void);
 void case_node_grower_killed(void);
+void case_node_batch_fill_lives(void);
 void case_node_zram_grower_killed(void);
 void case_node_k8s_sheds_besteffort(void);
 void case_enforce_restart_adopts_band(void);

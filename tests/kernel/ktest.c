@@ -37,6 +37,7 @@ static const struct kt_case cases[] = {
         {"node_pressure_respects_avoid", case_node_pressure_respects_avoid},
         {"node_pressure_dry_run", case_node_pressure_dry_run},
         {"node_grower_killed", case_node_grower_killed},
+        {"node_batch_fill_lives", case_node_batch_fill_lives},
         {"node_zram_grower_killed", case_node_zram_grower_killed},
         {"node_k8s_sheds_besteffort", case_node_k8s_sheds_besteffort},
         {"enforce_restart_adopts_band", case_enforce_restart_adopts_band},
