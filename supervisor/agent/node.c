@@ -172,6 +172,8 @@ static unsigned gather(struct node *n)
                         .swap_bytes = s->swap_current_bytes,
                         .rate_bytes_per_sec =
                                 policy_growth_over(&c->policy, CANDIDATE_GROWTH_SPAN_USEC),
+                        .fall_rate_bytes_per_sec =
+                                policy_growth_over(&c->policy, NODE_FALL_SPAN_USEC),
                         .room_bytes = s->max_bytes == CG_VALUE_MAX ? UINT64_MAX
                                       : s->max_bytes > s->current_bytes
                                               ? s->max_bytes - s->current_bytes
@@ -196,9 +198,10 @@ static struct growers growers_of(const struct node *n, unsigned count)
 
         for (unsigned i = 0; i < count; i++) {
                 const struct victim_candidate *v = &n->candidates[i];
-                if (v->rate_bytes_per_sec <= 0)
+                /* Over the fall's own span: a leak held at its memory.high grows slower now. */
+                if (v->fall_rate_bytes_per_sec <= 0)
                         continue;
-                g.rate_bytes_per_sec += v->rate_bytes_per_sec;
+                g.rate_bytes_per_sec += v->fall_rate_bytes_per_sec;
                 if (v->room_bytes == UINT64_MAX)
                         g.unbounded = true;
                 else

@@ -9,7 +9,7 @@
 #define MiB (UINT64_C(1) << 20)
 /* History points are kept this far apart; the pace of a fall is taken over RATE_SPAN. */
 #define POINT_SPACING_USEC UINT64_C(1000000)
-#define RATE_SPAN_USEC     UINT64_C(5000000)
+#define RATE_SPAN_USEC     NODE_FALL_SPAN_USEC
 /* The confirmation figures (PSI, refaults) cover about this much. */
 #define CONFIRM_SPAN_USEC UINT64_C(3000000)
 /* MemAvailable moves by a few MiB on its own: a new low must be this much lower. */

@@ -70,6 +70,9 @@ struct node_input {
         uint64_t refaults;
 };
 
+/* The node's fall is taken over this span (and a container's share of it). */
+#define NODE_FALL_SPAN_USEC UINT64_C(5000000)
+
 struct node_point {
         uint64_t usec;
         uint64_t headroom_bytes;
@@ -136,8 +139,9 @@ struct victim_candidate {
         uint64_t footprint_bytes;
         uint64_t protected_bytes; /* max(memory.min, memory.low): what it was promised */
         uint64_t swap_bytes;
-        double rate_bytes_per_sec;
-        uint64_t room_bytes; /* memory.max - memory.current; UINT64_MAX: no limit */
+        double rate_bytes_per_sec;      /* over the last 2 s: the ranking's */
+        double fall_rate_bytes_per_sec; /* over the span the node's fall is taken on */
+        uint64_t room_bytes;            /* memory.max - memory.current; UINT64_MAX: no limit */
         enum policy_mark mark;
         enum victim_tier_qos qos;
         double score; /* filled by node_rank_victims */
