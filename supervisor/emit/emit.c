@@ -15,7 +15,8 @@
  * the last write said EAGAIN, EPOLLOUT is armed and emit only queues.
  * WAIT_RETRY: the sink failed (ENOSPC, EIO, journald gone, or a regular file
  * that cannot be polled), a one-shot 1 s timer retries it. CLOSED: the stdout
- * reader went away for good.
+ * reader went away for good. The file sink also keeps its file at a line
+ * boundary while it fails (file_sink_cut_partial).
  *
  * stdout may be a pipe: write() to a pipe whose reader is gone raises SIGPIPE,
  * so the caller must ignore SIGPIPE (sockets are written with MSG_NOSIGNAL).
@@ -506,8 +507,30 @@ static void sink_close_for_good(struct sink *s)
         sink_set_state(s, SINK_CLOSED);
 }
 
+/*
+ * A line cut short by a failing write (a full disk writes up to its last free
+ * page, then says ENOSPC): cut off again, so that the file ends at a line
+ * boundary for its readers while the sink fails, and whatever frees space
+ * (another file removed, this one truncated) sees whole lines. The line is
+ * written whole once the file takes writes again.
+ */
+static void file_sink_cut_partial(struct sink *s)
+{
+        struct stat st;
+
+        if (s->kind != SINK_FILE || s->fd < 0 || s->head_written == 0 || fstat(s->fd, &st) < 0)
+                return;
+        if ((uint64_t) st.st_size < s->head_written) {
+                s->head_written = 0; /* truncated by someone else: the start is gone too */
+                return;
+        }
+        if (ftruncate(s->fd, st.st_size - (off_t) s->head_written) == 0)
+                s->head_written = 0;
+}
+
 static void sink_fail(struct sink *s, int r)
 {
+        file_sink_cut_partial(s);
         if (!s->failing)
                 log_warning("event sink %s: %s; retrying every second", sink_names[s->kind],
                             strerror(-r));

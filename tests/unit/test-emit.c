@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -775,6 +776,85 @@ static void test_file_full_disk(void **state)
         sd_event_unref(loop);
 }
 
+static off_t file_size(const char *path)
+{
+        struct stat st;
+        assert_int_equal(stat(path, &st), 0);
+        return st.st_size;
+}
+
+/* Runs the loop until the file sink holds nothing (the retry timer fires once a second). */
+static void run_until_file_flushed(sd_event *loop, struct emitter *e)
+{
+        struct emitter_stats st;
+        for (int i = 0; i < 5; i++) {
+                emitter_get_stats(e, &st);
+                if (st.queued_file == 0)
+                        return;
+                assert_true(sd_event_run(loop, 2 * 1000000) >= 0);
+        }
+        fail_msg("the file sink did not recover");
+}
+
+/*
+ * A disk that fills in the middle of a line (RLIMIT_FSIZE, like a full file
+ * system, writes what fits, then fails): the file is cut back to its last whole
+ * line while the sink fails, and once it takes writes again the line comes
+ * whole, then the "dropped" report, then the rest.
+ */
+static void test_file_full_mid_line(void **state)
+{
+        (void) state;
+        enum { QUEUE_MAX = 8, LOST = 5 };
+        sd_event *loop = NULL;
+        struct emitter *e = NULL;
+        struct emitter_stats st;
+        struct rlimit saved, limit;
+        char *dir = make_scratch();
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/events.jsonl", dir);
+        assert_int_equal(sd_event_new(&loop), 0);
+        struct emitter_options o = {
+                .stdout_fd = -1, .file_path = path, .queue_max = QUEUE_MAX, .hostname = HOST};
+        assert_int_equal(emitter_new(loop, &o, &e), 0);
+        emitter_emit(e, event_padded("seen", 200));
+        emitter_emit(e, event_padded("seen", 200));
+        off_t whole = file_size(path);
+
+        /* The agent ignores SIGXFSZ as it ignores SIGPIPE: the write says EFBIG instead. */
+        signal(SIGXFSZ, SIG_IGN);
+        assert_int_equal(getrlimit(RLIMIT_FSIZE, &saved), 0);
+        limit = (struct rlimit){.rlim_cur = (rlim_t) (whole + whole / 4),
+                                .rlim_max = saved.rlim_max};
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &limit), 0);
+        for (unsigned i = 0; i < QUEUE_MAX + LOST; i++)
+                emitter_emit(e, event_padded("seen", 200));
+        off_t during = file_size(path);
+        assert_int_equal(sd_event_run(loop, 3 * 1000000), 1); /* a retry, failing again */
+        off_t after_retry = file_size(path);
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+        signal(SIGXFSZ, SIG_DFL);
+        assert_int_equal(during, whole);
+        assert_int_equal(after_retry, whole);
+        emitter_get_stats(e, &st);
+        assert_int_equal(st.dropped_file, LOST);
+
+        run_until_file_flushed(loop, e);
+        struct bytes b = read_file(path);
+        json_t **objs;
+        size_t n = parse_lines(&b, &objs);
+        struct stream_check c = check_stream(objs, n, 2 + QUEUE_MAX + LOST, "file");
+        assert_int_equal(c.dropped_events, 1);
+        assert_int_equal(c.dropped_count, LOST);
+        assert_int_equal(c.first_seq, 2 + QUEUE_MAX + 1);
+        free_objs(objs, n);
+        free(b.data);
+        emitter_free(e);
+        sd_event_unref(loop);
+        rm_rf(dir);
+        free(dir);
+}
+
 /* ---- the journal ---- */
 
 struct fake_journal {
@@ -1157,6 +1237,7 @@ int main(void)
                 cmocka_unit_test(test_file_sink_and_reopen),
                 cmocka_unit_test(test_file_missing_directory),
                 cmocka_unit_test(test_file_full_disk),
+                cmocka_unit_test(test_file_full_mid_line),
                 cmocka_unit_test(test_journal_fields),
                 cmocka_unit_test(test_journal_priorities),
                 cmocka_unit_test(test_journal_missing_socket),
