@@ -437,6 +437,8 @@ static void sink_queue_loss_report(struct sink *s)
 
 /* ---- writing ---- */
 
+static int sink_watch_writable(struct sink *s);
+
 static void sink_set_state(struct sink *s, enum sink_state state)
 {
         if (s->writable)
@@ -479,6 +481,8 @@ static int sink_open(struct sink *s)
         s->fd = fd;
         if (s->writable)
                 return sd_event_source_set_io_fd(s->writable, fd);
+        if (s->kind == SINK_JOURNAL)
+                return sink_watch_writable(s); /* the first connection, made late */
         return 0;
 }
 
@@ -747,6 +751,9 @@ static int file_sink_setup(struct emitter *e, const char *path, uint64_t check_u
  * Not sd_journal_send(): its socket is blocking, so a stuck journald would stall
  * the agent's loop, kill path included. We speak the native protocol on a
  * non-blocking socket of our own and queue when journald does not keep up.
+ * A journald that is not there yet (restarting, or started after us) is
+ * journald failing, not a reason not to enforce: the sink retries as it does
+ * when journald goes away later.
  */
 static int journal_sink_setup(struct emitter *e, const char *path)
 {
@@ -755,14 +762,17 @@ static int journal_sink_setup(struct emitter *e, const char *path)
         e->journal_socket = strdup(path ? path : JOURNAL_SOCKET_DEFAULT);
         if (!e->journal_socket)
                 return -ENOMEM;
-        int r = sink_open(s);
-        if (r < 0) {
-                log_error("cannot connect to the journal at %s: %s", e->journal_socket,
-                          strerror(-r));
-                return r;
-        }
         s->is_socket = true;
-        return sink_watch_writable(s);
+        int r = sink_open(s);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                log_warning("cannot connect to the journal at %s: %s; retrying every second",
+                            e->journal_socket, strerror(-r));
+                s->failing = true; /* said here, with the path */
+                sink_fail(s, r);
+        }
+        return 0;
 }
 
 /* The host name, and the JSON string every line carries (left empty when it is not UTF-8). */

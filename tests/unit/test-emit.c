@@ -1176,21 +1176,51 @@ static void test_journal_priorities(void **state)
         fake_journal_close(&j);
 }
 
+/*
+ * No journald when the agent starts (restarting, or started later): the agent
+ * starts anyway, the sink queues and retries, and once journald listens it gets
+ * what was queued and the "dropped" report.
+ */
 static void test_journal_missing_socket(void **state)
 {
         (void) state;
+        enum { QUEUE_MAX = 8, LOST = 3 };
+        struct fake_journal j = {.dir = make_scratch()};
+        struct emitter_stats st;
+        struct entry en;
         sd_event *loop = NULL;
         struct emitter *e = NULL;
-        char *dir = make_scratch();
-        char path[4096];
-        snprintf(path, sizeof(path), "%s/socket", dir);
+        snprintf(j.path, sizeof(j.path), "%s/socket", j.dir);
         assert_int_equal(sd_event_new(&loop), 0);
-        struct emitter_options o = options_journal(path, 8);
-        assert_int_equal(emitter_new(loop, &o, &e), -ENOENT);
-        assert_null(e);
+        struct emitter_options o = options_journal(j.path, QUEUE_MAX);
+        assert_int_equal(emitter_new(loop, &o, &e), 0);
+        for (unsigned i = 0; i < QUEUE_MAX + LOST; i++)
+                emitter_emit(e, event_padded("seen", 10));
+        emitter_get_stats(e, &st);
+        assert_int_equal(st.queued_journal, QUEUE_MAX);
+        assert_int_equal(st.dropped_journal, LOST);
+
+        fake_journal_bind(&j);
+        for (int i = 0; i < 5 && st.queued_journal > 0; i++) {
+                assert_true(sd_event_run(loop, 2 * 1000000) >= 0);
+                emitter_get_stats(e, &st);
+        }
+        assert_int_equal(st.queued_journal, 0);
+        json_t *objs[QUEUE_MAX + 1];
+        size_t n = 0;
+        while (n < QUEUE_MAX + 1 && fake_journal_recv(&j, &en)) {
+                objs[n] = json_loads(entry_get(&en, "MESSAGE"), 0, NULL);
+                assert_non_null(objs[n++]);
+                entry_free(&en);
+        }
+        struct stream_check c = check_stream(objs, n, QUEUE_MAX + LOST, "journal");
+        assert_int_equal(c.dropped_events, 1);
+        assert_int_equal(c.dropped_count, LOST);
+        for (size_t i = 0; i < n; i++)
+                json_decref(objs[i]);
+        emitter_free(e);
         sd_event_unref(loop);
-        rm_rf(dir);
-        free(dir);
+        fake_journal_close(&j);
 }
 
 /* A journald that never reads: emit keeps returning, the loss is counted and reported. */
