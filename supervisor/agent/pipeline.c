@@ -201,7 +201,7 @@ static void change_high(struct pipeline *p, struct container *c, const struct po
                 emit_decision(p, c, d->action, &a);
                 /* Not written: not decided again for this memory.max, nor yielded. */
                 if (d->action == ACTION_GUARD)
-                        policy_guard_failed(&c->policy);
+                        policy_guard_not_written(&c->policy);
                 return;
         }
         if (c->policy.owns_high)
@@ -217,7 +217,7 @@ static void change_high(struct pipeline *p, struct container *c, const struct po
         if (r >= 0)
                 c->high_written_bytes = d->high_bytes;
         else if (d->action == ACTION_GUARD)
-                policy_guard_failed(&c->policy);
+                policy_guard_failed(&c->policy, p->now());
         else
                 c->policy.owns_high = true; /* a failed release: memory.high is still cgmem's */
         if (r >= 0 && !c->policy.owns_high)
