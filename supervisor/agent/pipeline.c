@@ -5,9 +5,13 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "base/time-util.h"
 #include "emit/emit.h"
 #include "names/names.h"
 #include "report.h"
+
+/* A kill that keeps failing the same way is reported again after this. */
+#define KILL_FAILED_REPORT_USEC (10 * USEC_PER_SEC)
 
 /* ---- observe ---- */
 
@@ -255,6 +259,24 @@ static bool still_worth_killing(struct pipeline *p, struct container *c, enum po
         return memcg_unreclaimable_bytes(s) * 2 >= s->max_bytes;
 }
 
+/*
+ * A kill the kernel refuses (a read-only cgroupfs, a permission) fails again at
+ * every wake-up that decides it, and a runaway crawling through its guard band
+ * wakes the agent a hundred times a second. The kill is tried each time, since
+ * the fault may have passed, but the same error is reported once per
+ * KILL_FAILED_REPORT_USEC for the container, not at every attempt.
+ */
+static bool kill_failure_is_news(struct pipeline *p, struct container *c, int r)
+{
+        uint64_t now = p->now();
+
+        if (r == -c->kill_failed_errno && now - c->kill_failed_usec < KILL_FAILED_REPORT_USEC)
+                return false;
+        c->kill_failed_errno = -r;
+        c->kill_failed_usec = now;
+        return true;
+}
+
 void pipeline_kill(struct pipeline *p, struct container *c, const struct kill_order *k)
 {
         const struct actuator *act = p->actuator;
@@ -270,12 +292,13 @@ void pipeline_kill(struct pipeline *p, struct container *c, const struct kill_or
         /* The kill first; the event, with its names and evidence, after. */
         int r = act->kill(act->userdata, c->cg);
         uint64_t latency = p->now() - k->signal_usec;
-        if (errno_is_gone(r))
+        if (errno_is_gone(r) || (r < 0 && !kill_failure_is_news(p, c, r)))
                 return;
         struct policy_state verdict = c->policy;
         if (r >= 0) {
                 give_back_high(p, c);
                 c->killed = true;
+                c->kill_failed_errno = 0;
         }
         json_t *details = k->details    ? k->details(k->details_ctx)
                           : k->decision ? event_kill_evidence(&verdict, &k->decision->evidence)
