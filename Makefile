@@ -201,7 +201,7 @@ check: deps
 DEB_DEPS := gcc make pkg-config clang libclang-rt-14-dev clang-format libjansson-dev \
 	libsystemd-dev libseccomp-dev libcurl4-openssl-dev libcmocka-dev libprotobuf-c-dev \
 	protobuf-c-compiler qemu-system-x86 busybox-static cpio kmod python3 libcgroup-dev strace \
-	python3-jsonschema tmux docker.io containerd runc python3-grpcio
+	python3-jsonschema tmux docker.io containerd runc python3-grpcio systemd
 # What the benchmarks compare cgmem with, on top of DEB_DEPS (the guest runs the host's programs).
 BENCH_DEB_DEPS := earlyoom nohang systemd systemd-oomd stress-ng
 # Boots the test VM and shows cgmem at work there (tests/vm/demo).
