@@ -118,8 +118,7 @@ static void keep_heaviest(struct proc_memory *top, size_t cap, size_t *n,
         top[i] = *p;
 }
 
-static int read_proc(int proc_fd, pid_t pid, bool smaps, struct read_buf *buf,
-                     struct proc_memory *ret)
+static int read_status(int proc_fd, pid_t pid, struct read_buf *buf, struct proc_memory *ret)
 {
         char name[48];
 
@@ -130,10 +129,22 @@ static int read_proc(int proc_fd, pid_t pid, bool smaps, struct read_buf *buf,
         if (r < 0)
                 return r;
         ret->pid = pid;
-        snprintf(name, sizeof(name), "%d/smaps_rollup", (int) pid);
-        if (smaps && read_file_to_eof(proc_fd, name, buf) >= 0)
-                (void) parse_smaps_rollup(buf->data, buf->len, ret); /* unknown stays unknown */
         return 0;
+}
+
+/* PSS and USS of the heaviest first, while the time lasts; unknown stays unknown. */
+static void read_rollups(int proc_fd, uint64_t deadline_usec, struct read_buf *buf,
+                         struct proc_memory *top, size_t n)
+{
+        char name[48];
+
+        for (size_t i = 0; i < n; i++) {
+                if (deadline_usec && monotonic_usec() >= deadline_usec)
+                        return;
+                snprintf(name, sizeof(name), "%d/smaps_rollup", (int) top[i].pid);
+                if (read_file_to_eof(proc_fd, name, buf) >= 0)
+                        (void) parse_smaps_rollup(buf->data, buf->len, &top[i]);
+        }
 }
 
 int procs_snapshot_take(int dirfd, int proc_fd, bool smaps, uint64_t deadline_usec,
@@ -157,9 +168,11 @@ int procs_snapshot_take(int dirfd, int proc_fd, bool smaps, uint64_t deadline_us
                         continue;
                 }
                 struct proc_memory m;
-                if (read_proc(proc_fd, (pid_t) pid, smaps, &buf, &m) >= 0)
+                if (read_status(proc_fd, (pid_t) pid, &buf, &m) >= 0)
                         keep_heaviest(top, cap, &s.n_top, &m);
         }
+        if (r >= 0 && smaps)
+                read_rollups(proc_fd, deadline_usec, &buf, top, s.n_top);
         read_buf_free(&pids);
         read_buf_free(&buf);
         if (r < 0)

@@ -49,9 +49,11 @@ struct procs_snapshot {
 
 /*
  * Reads cgroup.procs of the cgroup dirfd, then each process's status from the
- * /proc directory proc_fd (and its smaps_rollup with smaps: it walks the page
- * tables, milliseconds for a large process), keeping the cap largest in
- * top[0..cap). Stops reading at deadline_usec (CLOCK_MONOTONIC; 0: none).
+ * /proc directory proc_fd, keeping the cap largest in top[0..cap); then, with
+ * smaps, the smaps_rollup of those largest first (it walks the page tables,
+ * milliseconds for a large process). Stops reading at deadline_usec
+ * (CLOCK_MONOTONIC; 0: none): every status before any rollup, so a short
+ * budget still finds the largest.
  * A process gone meanwhile is skipped. Returns 0 or -errno (the cgroup's).
  */
 int procs_snapshot_take(int dirfd, int proc_fd, bool smaps, uint64_t deadline_usec,

@@ -53,7 +53,8 @@ void kill_story_before_kill(struct pipeline *p, struct container *c)
 {
         uint64_t now = p->now();
 
-        if (!c->procs_usec || now - c->procs_usec >= 2 * PROCS_FRESH_USEC)
+        if (!c->procs_usec || !c->procs_snapshot.complete ||
+            now - c->procs_usec >= 2 * PROCS_FRESH_USEC)
                 snapshot(p, c, false, now + KILL_SNAPSHOT_BUDGET_USEC);
 }
 

@@ -17,6 +17,8 @@
 #define REPORT_EVERY_USEC (30 * USEC_PER_SEC)
 /* A candidate's growth is what it did over this span: the smoothed rate lags a fall. */
 #define CANDIDATE_GROWTH_SPAN_USEC (2 * USEC_PER_SEC)
+/* The share of the node's fall that limited containers must make to bound it. */
+#define BOUNDED_SHARE 0.8
 
 /* The slice as "a/b" below the root; "" for the root. */
 static const char *slice_path(const struct node *n)
@@ -170,6 +172,10 @@ static unsigned gather(struct node *n)
                         .swap_bytes = s->swap_current_bytes,
                         .rate_bytes_per_sec =
                                 policy_growth_over(&c->policy, CANDIDATE_GROWTH_SPAN_USEC),
+                        .room_bytes = s->max_bytes == CG_VALUE_MAX ? UINT64_MAX
+                                      : s->max_bytes > s->current_bytes
+                                              ? s->max_bytes - s->current_bytes
+                                              : 0,
                         .mark = c->mark,
                         .qos = qos_tier(cg),
                 };
@@ -177,21 +183,66 @@ static unsigned gather(struct node *n)
         return count;
 }
 
+/* What the growing containers make of the node's fall, and how far their limits let them go. */
+struct growers {
+        double rate_bytes_per_sec; /* together */
+        uint64_t room_bytes;       /* memory.max - memory.current, together */
+        bool unbounded;            /* one of them has no memory.max */
+};
+
+static struct growers growers_of(const struct node *n, unsigned count)
+{
+        struct growers g = {0};
+
+        for (unsigned i = 0; i < count; i++) {
+                const struct victim_candidate *v = &n->candidates[i];
+                if (v->rate_bytes_per_sec <= 0)
+                        continue;
+                g.rate_bytes_per_sec += v->rate_bytes_per_sec;
+                if (v->room_bytes == UINT64_MAX)
+                        g.unbounded = true;
+                else
+                        g.room_bytes += v->room_bytes;
+        }
+        return g;
+}
+
 /*
- * Killing the first candidate must matter: for a trajectory, it is the one
- * whose growth makes at least half of the fall; at the floor, it gives back at
- * least what brings the node above it (and half a floor); for swap, a swap
- * floor's worth of swap. A node short because of a protected service or a
- * process outside any container gets a report, not a dead bystander.
+ * A fall that the growing containers' own limits stop above the floor is not
+ * the node's to act on: each can take up to its memory.max, and the kernel
+ * holds it there. True when containers with a limit make the fall and all of
+ * their room left is less than the headroom above the floor.
+ */
+static bool fall_bounded_by_limits(const struct growers *g, const struct node_evidence *e)
+{
+        uint64_t margin =
+                e->headroom_bytes > e->floor_bytes ? e->headroom_bytes - e->floor_bytes : 0;
+
+        return !g->unbounded && g->rate_bytes_per_sec >= BOUNDED_SHARE * e->fall_bytes_per_sec &&
+               g->room_bytes < margin;
+}
+
+/*
+ * Killing the first candidate must matter: for a trajectory, it makes at
+ * least half of the fall, or containers growing together make half of it and
+ * it is one of them (a tenth of the fall at least: five growers, none alone
+ * to blame); at the floor, it gives back at least what brings the node above
+ * it (and half a floor); for swap, a swap floor's worth of swap. A node short
+ * because of a protected service or a process outside any container gets a
+ * report, not a dead bystander.
  */
 static bool frees_enough(const struct node *n, enum node_rule rule,
-                         const struct victim_candidate *v, const struct node_evidence *e)
+                         const struct victim_candidate *v, const struct growers *g,
+                         const struct node_evidence *e)
 {
         uint64_t deficit =
                 e->floor_bytes > e->headroom_bytes ? e->floor_bytes - e->headroom_bytes : 0;
+        double fall = e->fall_bytes_per_sec;
+
         switch (rule) {
         case NODE_RULE_TRAJECTORY:
-                return v->rate_bytes_per_sec >= 0.5 * e->fall_bytes_per_sec;
+                return v->rate_bytes_per_sec >= 0.5 * fall ||
+                       (g->rate_bytes_per_sec >= 0.5 * fall && v->rate_bytes_per_sec >= 0.1 * fall);
         case NODE_RULE_FLOOR:
                 return v->footprint_bytes >= deficit && v->footprint_bytes >= e->floor_bytes / 2;
         case NODE_RULE_SWAP:
@@ -260,7 +311,12 @@ static void act(struct node *n, const struct node_decision *d, uint64_t signal_u
 
         node_rank_victims(&n->config, d->rule, n->candidates, count, &eligible);
         ranking_init(&r, n, d->rule, &d->evidence, count);
-        if (!eligible || !frees_enough(n, d->rule, &n->candidates[0], &d->evidence)) {
+        struct growers g = growers_of(n, count);
+        if (d->rule == NODE_RULE_TRAJECTORY && fall_bounded_by_limits(&g, &d->evidence)) {
+                report(n, &r, "bounded_by_limits", count, signal_usec);
+                return;
+        }
+        if (!eligible || !frees_enough(n, d->rule, &n->candidates[0], &g, &d->evidence)) {
                 report(n, &r, eligible ? "not_enough" : "no_candidate", count, signal_usec);
                 return;
         }

@@ -136,6 +136,7 @@ struct victim_candidate {
         uint64_t protected_bytes; /* max(memory.min, memory.low): what it was promised */
         uint64_t swap_bytes;
         double rate_bytes_per_sec;
+        uint64_t room_bytes; /* memory.max - memory.current; UINT64_MAX: no limit */
         enum policy_mark mark;
         enum victim_tier_qos qos;
         double score; /* filled by node_rank_victims */

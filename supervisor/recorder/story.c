@@ -39,26 +39,31 @@ static uint64_t ago_usec(const struct recorder *r, const struct recorder_point *
 
 /*
  * Where the growth that ends at the newest point began: back from it, the
- * lowest footprint before an older point stood above that low by more than
- * the noise. Returns its index, or -1 when the footprint did not grow enough
- * to tell (a megabyte, and 5 % of it).
+ * footprint falls; the start is the last point a step below the one after it
+ * (steps add up, so a slow leak is found too), and the walk ends where an
+ * older point stood above the lowest by more than the noise. A flat stretch
+ * with a few small processes started in it is not growth. Returns its index,
+ * or -1 when the footprint did not grow enough to tell (a megabyte, and 5 %).
  */
 static int growth_start(const struct recorder_point *p, size_t n)
 {
-        uint64_t newest = recorder_footprint_bytes(&p[n - 1]), low = newest;
+        uint64_t newest = recorder_footprint_bytes(&p[n - 1]), low = newest, start = newest;
         uint64_t noise = newest / 50 > MiB ? newest / 50 : MiB;
+        uint64_t step = newest / 64 > MiB ? newest / 64 : MiB;
         size_t at = n - 1;
 
         for (size_t i = n - 1; i-- > 0;) {
                 uint64_t f = recorder_footprint_bytes(&p[i]);
                 if (f > low + noise)
                         break;
-                if (f < low) {
+                if (f < low)
                         low = f;
+                if (f + step <= start) {
+                        start = f;
                         at = i;
                 }
         }
-        uint64_t grew = newest - low;
+        uint64_t grew = newest - start;
         return grew >= MiB && grew * 20 >= newest ? (int) at : -1;
 }
 

@@ -76,7 +76,10 @@ void case_story_leak_among_siblings(void)
                   (long long) kt_json_int(procs, "count"));
         const char *record = kt_json_str(k, "record");
         json_error_t err;
-        json_t *file = json_load_file(record, 0, &err);
+        json_t *file = NULL;
+        /* Written right after the event line (EVENTS.md): give it a moment. */
+        for (int i = 0; i < 40 && !(file = json_load_file(record, 0, &err)); i++)
+                kt_sleep_ms(50);
         KT_ASSERT(file, "the record %s: %s", record, err.text);
         json_t *rows = json_object_get(json_object_get(file, "trajectory"), "rows");
         KT_ASSERT(json_array_size(rows) >= 10, "%zu trajectory rows", json_array_size(rows));

@@ -352,10 +352,11 @@ static void test_fast_checks(void **unused)
         assert_int_equal(s.last.next_check_usec, (T0_MS + 1100) * 1000);
 }
 
-#define C(id, fp, prot, swap, rate, mark, qos)                                                     \
+#define C(name, fp, prot, swap, rate, mark_, qos_)                                                 \
         {                                                                                          \
-                (id), (fp) *MiB, (prot) *MiB, (swap) *MiB, (rate) * (double) MiB, (mark), (qos),   \
-                        -1                                                                         \
+                .id = (name), .footprint_bytes = (fp) *MiB, .protected_bytes = (prot) *MiB,        \
+                .swap_bytes = (swap) *MiB, .rate_bytes_per_sec = (rate) * (double) MiB,            \
+                .room_bytes = UINT64_MAX, .mark = (mark_), .qos = (qos_), .score = -1              \
         }
 
 static void expect_order(struct victim_candidate *v, unsigned n, const char *const *order)

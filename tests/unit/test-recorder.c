@@ -118,6 +118,33 @@ static void test_story_leak(void **state)
         recorder_done(&r);
 }
 
+/*
+ * The kernel case's shape: a container made, three small processes started
+ * (a few hundred KiB each), two quiet seconds, then a 16 MiB/s leak sampled
+ * every 250 ms. The leak began at the end of the quiet stretch, not when the
+ * container was made.
+ */
+static void test_story_leak_after_small_starts(void **state)
+{
+        struct recorder r;
+        struct story st;
+        struct memcg_sample s;
+        (void) state;
+
+        recorder_init(&r, T0);
+        for (uint64_t t = 0; t <= 8 * SEC; t += 250 * MS) {
+                uint64_t starts = t >= 1 * SEC ? 3 : t / (250 * MS) > 1 ? 1 : 0;
+                uint64_t leaked = t > 3 * SEC ? (t - 3 * SEC) * 16 / SEC * MiB : 0;
+                s = sample(1 * MiB + starts * 300 * KiB + leaked, 0, 0);
+                recorder_note(&r, &s, T0 + t);
+        }
+        recorder_story(&r, &s, T0 + 8 * SEC, &st);
+        assert_true(st.began_usec_ago >= (int64_t) (4500 * MS) &&
+                    st.began_usec_ago <= (int64_t) (5300 * MS));
+        assert_true(st.rate_bytes_per_sec > 14 * MiB && st.rate_bytes_per_sec < 18 * MiB);
+        recorder_done(&r);
+}
+
 /* A tmpfs filling: shmem grew, and a kill does not give it back. */
 static void test_story_tmpfs(void **state)
 {
@@ -162,8 +189,11 @@ static void test_story_no_growth(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_idle_keeps_one_point), cmocka_unit_test(test_rings),
-                cmocka_unit_test(test_story_leak),           cmocka_unit_test(test_story_tmpfs),
+                cmocka_unit_test(test_idle_keeps_one_point),
+                cmocka_unit_test(test_rings),
+                cmocka_unit_test(test_story_leak),
+                cmocka_unit_test(test_story_leak_after_small_starts),
+                cmocka_unit_test(test_story_tmpfs),
                 cmocka_unit_test(test_story_no_growth),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
