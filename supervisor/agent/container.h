@@ -56,6 +56,8 @@ struct container {
         /* act */
         bool killed;
         bool emptied_after_kill;
+        int kill_failed_errno;     /* the last kill's error while kills fail; 0: none */
+        uint64_t kill_failed_usec; /* when a kill_failed was last reported */
 
         /* the loop's */
         struct psi_trigger trigger;

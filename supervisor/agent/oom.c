@@ -80,17 +80,26 @@ static int on_kmsg(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         return 0;
 }
 
+/*
+ * Without /dev/kmsg the agent still enforces and counts the kernel's OOM kills
+ * (memory.events); it only cannot name their victims. That includes a
+ * /dev/kmsg that opens but cannot be polled (epoll says EPERM): /dev/null
+ * bind-mounted over it, or a regular file in its place.
+ */
 int oom_log_open(struct oom_log *log, sd_event *loop)
 {
         *log = (struct oom_log){.fd = kmsg_open()};
-        if (log->fd < 0) {
+        int r = log->fd < 0 ? log->fd
+                            : sd_event_add_io(loop, &log->source, log->fd, EPOLLIN, on_kmsg, log);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
                 log_warning("cannot read /dev/kmsg (%s): OOM kills are counted but their "
                             "victims not named",
-                            strerror(-log->fd));
-                log->fd = -1;
-                return 0;
+                            strerror(-r));
+                oom_log_close(log);
         }
-        return sd_event_add_io(loop, &log->source, log->fd, EPOLLIN, on_kmsg, log);
+        return 0;
 }
 
 void oom_log_close(struct oom_log *log)

@@ -7,10 +7,14 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "base/time-util.h"
 #include "emit/emit.h"
 #include "kill-story.h"
 #include "names/names.h"
 #include "report.h"
+
+/* A kill that keeps failing the same way is reported again after this. */
+#define KILL_FAILED_REPORT_USEC (10 * USEC_PER_SEC)
 
 /* ---- observe ---- */
 
@@ -210,7 +214,7 @@ static void change_high(struct pipeline *p, struct container *c, const struct po
                 emit_decision(p, c, d->action, &a);
                 /* Not written: not decided again for this memory.max, nor yielded. */
                 if (d->action == ACTION_GUARD)
-                        policy_guard_failed(&c->policy);
+                        policy_guard_not_written(&c->policy);
                 return;
         }
         if (c->policy.owns_high)
@@ -226,7 +230,7 @@ static void change_high(struct pipeline *p, struct container *c, const struct po
         if (r >= 0)
                 c->high_written_bytes = d->high_bytes;
         else if (d->action == ACTION_GUARD)
-                policy_guard_failed(&c->policy);
+                policy_guard_failed(&c->policy, p->now());
         else
                 c->policy.owns_high = true; /* a failed release: memory.high is still cgmem's */
         if (r >= 0 && !c->policy.owns_high)
@@ -264,6 +268,24 @@ static bool still_worth_killing(struct pipeline *p, struct container *c, enum po
         return memcg_unreclaimable_bytes(s) * 2 >= s->max_bytes;
 }
 
+/*
+ * A kill the kernel refuses (a read-only cgroupfs, a permission) fails again at
+ * every wake-up that decides it, and a runaway crawling through its guard band
+ * wakes the agent a hundred times a second. The kill is tried each time, since
+ * the fault may have passed, but the same error is reported once per
+ * KILL_FAILED_REPORT_USEC for the container, not at every attempt.
+ */
+static bool kill_failure_is_news(struct pipeline *p, struct container *c, int r)
+{
+        uint64_t now = p->now();
+
+        if (r == -c->kill_failed_errno && now - c->kill_failed_usec < KILL_FAILED_REPORT_USEC)
+                return false;
+        c->kill_failed_errno = -r;
+        c->kill_failed_usec = now;
+        return true;
+}
+
 void pipeline_kill(struct pipeline *p, struct container *c, const struct kill_order *k)
 {
         const struct actuator *act = p->actuator;
@@ -280,12 +302,13 @@ void pipeline_kill(struct pipeline *p, struct container *c, const struct kill_or
         kill_story_before_kill(p, c);
         int r = act->kill(act->userdata, c->cg);
         uint64_t now = p->now(), latency = now - k->signal_usec;
-        if (errno_is_gone(r))
+        if (errno_is_gone(r) || (r < 0 && !kill_failure_is_news(p, c, r)))
                 return;
         struct policy_state verdict = c->policy;
         if (r >= 0) {
                 give_back_high(p, c);
                 c->killed = true;
+                c->kill_failed_errno = 0;
         }
         json_t *details = k->details    ? k->details(k->details_ctx)
                           : k->decision ? event_kill_evidence(&verdict, &k->decision->evidence)

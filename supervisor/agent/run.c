@@ -285,6 +285,9 @@ int verb_run(int argc, char *argv[])
         }
         /* A reader that went away must not kill the agent: the emitter sees EPIPE instead. */
         signal(SIGPIPE, SIG_IGN);
+        /* A file size limit (LimitFSIZE=, ulimit -f) on the events file is a full disk, not a
+         * reason to dump core: the write says EFBIG and the sink retries. */
+        signal(SIGXFSZ, SIG_IGN);
         lock_memory(&ctx.config);
         int fr = raise_fd_limit();
         if (fr < 0)

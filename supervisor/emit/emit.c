@@ -15,7 +15,9 @@
  * the last write said EAGAIN, EPOLLOUT is armed and emit only queues.
  * WAIT_RETRY: the sink failed (ENOSPC, EIO, journald gone, or a regular file
  * that cannot be polled), a one-shot 1 s timer retries it. CLOSED: the stdout
- * reader went away for good.
+ * reader went away for good. The file sink also keeps its file at a line
+ * boundary while it fails, and follows its path when the file is moved or
+ * deleted (file_sink_cut_partial, file_sink_follow_path).
  *
  * stdout may be a pipe: write() to a pipe whose reader is gone raises SIGPIPE,
  * so the caller must ignore SIGPIPE (sockets are written with MSG_NOSIGNAL).
@@ -37,6 +39,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/time-util.h"
 #include "cgroupfs/macro.h"
 #include "events.h"
 #include "journal-native.h"
@@ -44,6 +47,8 @@
 
 #define EMIT_QUEUE_MAX_DEFAULT 1024u
 #define EMIT_RETRY_USEC        1000000ull
+/* How often the events file's path is checked for being the file written (moved, deleted). */
+#define EMIT_FILE_CHECK_USEC 1000000ull
 /* How often emitter_drain retries a sink that cannot be polled (a failing file). */
 #define EMIT_DRAIN_SLICE_USEC 100000ull
 #define RFC3339_NSEC_MAX      sizeof("YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ")
@@ -91,12 +96,17 @@ struct sink {
         struct loss loss;
         uint64_t dropped;
         sd_event_source *writable, *retry;
+        /* The file sink: the file its fd is, to tell when the path names another one. */
+        dev_t file_dev;
+        ino_t file_ino;
+        uint64_t file_checked_usec;
 };
 
 struct emitter {
         sd_event *loop;
         struct sink sinks[_SINK_KIND_MAX];
         char *file_path;
+        uint64_t file_check_usec;
         char *journal_socket;
         int stdout_flags_saved; /* O_NONBLOCK is set on a shared file description: undone at free */
         uint64_t next_seq;
@@ -427,6 +437,8 @@ static void sink_queue_loss_report(struct sink *s)
 
 /* ---- writing ---- */
 
+static int sink_watch_writable(struct sink *s);
+
 static void sink_set_state(struct sink *s, enum sink_state state)
 {
         if (s->writable)
@@ -447,9 +459,18 @@ static int sink_open(struct sink *s)
         int fd;
 
         if (s->kind == SINK_FILE) {
+                struct stat st;
                 fd = open(e->file_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
                 if (fd < 0)
                         return -errno;
+                if (fstat(fd, &st) < 0) {
+                        int r = -errno;
+                        close(fd);
+                        return r;
+                }
+                s->file_dev = st.st_dev;
+                s->file_ino = st.st_ino;
+                s->file_checked_usec = now_usec();
         } else if (s->kind == SINK_JOURNAL) {
                 fd = journal_socket_connect(e->journal_socket);
                 if (fd < 0)
@@ -460,6 +481,8 @@ static int sink_open(struct sink *s)
         s->fd = fd;
         if (s->writable)
                 return sd_event_source_set_io_fd(s->writable, fd);
+        if (s->kind == SINK_JOURNAL)
+                return sink_watch_writable(s); /* the first connection, made late */
         return 0;
 }
 
@@ -506,8 +529,30 @@ static void sink_close_for_good(struct sink *s)
         sink_set_state(s, SINK_CLOSED);
 }
 
+/*
+ * A line cut short by a failing write (a full disk writes up to its last free
+ * page, then says ENOSPC): cut off again, so that the file ends at a line
+ * boundary for its readers while the sink fails, and whatever frees space
+ * (another file removed, this one truncated) sees whole lines. The line is
+ * written whole once the file takes writes again.
+ */
+static void file_sink_cut_partial(struct sink *s)
+{
+        struct stat st;
+
+        if (s->kind != SINK_FILE || s->fd < 0 || s->head_written == 0 || fstat(s->fd, &st) < 0)
+                return;
+        if ((uint64_t) st.st_size < s->head_written) {
+                s->head_written = 0; /* truncated by someone else: the start is gone too */
+                return;
+        }
+        if (ftruncate(s->fd, st.st_size - (off_t) s->head_written) == 0)
+                s->head_written = 0;
+}
+
 static void sink_fail(struct sink *s, int r)
 {
+        file_sink_cut_partial(s);
         if (!s->failing)
                 log_warning("event sink %s: %s; retrying every second", sink_names[s->kind],
                             strerror(-r));
@@ -549,6 +594,38 @@ static void sink_note_progress(struct sink *s)
         log_warning("event sink %s: writing again", sink_names[s->kind]);
 }
 
+/*
+ * The events file moved or deleted without a SIGHUP (logrotate without a
+ * postrotate script, someone freeing space): what is written on goes to a file
+ * nobody reads, and a deleted file keeps its space. Before a write, at most
+ * once per file_check_usec, the path is checked to still name the file written
+ * (the same inode, still linked: inode numbers are reused); if it does not, the
+ * fd is closed and the next write opens the path again.
+ */
+static void file_sink_follow_path(struct sink *s)
+{
+        struct emitter *e = s->emitter;
+        struct stat path_st, fd_st;
+
+        if (s->kind != SINK_FILE || s->fd < 0)
+                return;
+        uint64_t now = now_usec();
+        if (now - s->file_checked_usec < e->file_check_usec)
+                return;
+        s->file_checked_usec = now;
+        if (stat(e->file_path, &path_st) == 0) {
+                if (path_st.st_dev == s->file_dev && path_st.st_ino == s->file_ino &&
+                    (fstat(s->fd, &fd_st) < 0 || fd_st.st_nlink > 0))
+                        return;
+        } else if (errno != ENOENT && errno != ENOTDIR) {
+                return; /* cannot tell (EACCES on the way): keep writing the file we have */
+        }
+        log_warning("event file %s was moved or deleted; opening it again by its path",
+                    e->file_path);
+        sink_close_fd(s);
+        s->head_written = 0; /* a line cut short is written whole to the new file */
+}
+
 /* Writes what s takes now; leaves EPOLLOUT or the retry timer armed for the rest. */
 static void sink_flush(struct sink *s)
 {
@@ -556,6 +633,8 @@ static void sink_flush(struct sink *s)
 
         if (!s->enabled || s->state == SINK_CLOSED)
                 return;
+        if (s->count > 0)
+                file_sink_follow_path(s);
         for (;;) {
                 if (s->count < s->queue_max)
                         sink_queue_loss_report(s);
@@ -656,8 +735,9 @@ static int stdout_sink_setup(struct emitter *e, int fd)
         return sink_watch_writable(s);
 }
 
-static int file_sink_setup(struct emitter *e, const char *path)
+static int file_sink_setup(struct emitter *e, const char *path, uint64_t check_usec)
 {
+        e->file_check_usec = check_usec ? check_usec : EMIT_FILE_CHECK_USEC;
         e->file_path = strdup(path);
         if (!e->file_path)
                 return -ENOMEM;
@@ -671,6 +751,9 @@ static int file_sink_setup(struct emitter *e, const char *path)
  * Not sd_journal_send(): its socket is blocking, so a stuck journald would stall
  * the agent's loop, kill path included. We speak the native protocol on a
  * non-blocking socket of our own and queue when journald does not keep up.
+ * A journald that is not there yet (restarting, or started after us) is
+ * journald failing, not a reason not to enforce: the sink retries as it does
+ * when journald goes away later.
  */
 static int journal_sink_setup(struct emitter *e, const char *path)
 {
@@ -679,14 +762,17 @@ static int journal_sink_setup(struct emitter *e, const char *path)
         e->journal_socket = strdup(path ? path : JOURNAL_SOCKET_DEFAULT);
         if (!e->journal_socket)
                 return -ENOMEM;
-        int r = sink_open(s);
-        if (r < 0) {
-                log_error("cannot connect to the journal at %s: %s", e->journal_socket,
-                          strerror(-r));
-                return r;
-        }
         s->is_socket = true;
-        return sink_watch_writable(s);
+        int r = sink_open(s);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                log_warning("cannot connect to the journal at %s: %s; retrying every second",
+                            e->journal_socket, strerror(-r));
+                s->failing = true; /* said here, with the path */
+                sink_fail(s, r);
+        }
+        return 0;
 }
 
 /* The host name, and the JSON string every line carries (left empty when it is not UTF-8). */
@@ -720,7 +806,7 @@ static int emitter_setup_sinks(struct emitter *e, const struct emitter_options *
         }
         if (o->file_path) {
                 if ((r = sink_init(e, SINK_FILE, queue_max)) < 0 ||
-                    (r = file_sink_setup(e, o->file_path)) < 0)
+                    (r = file_sink_setup(e, o->file_path, o->file_check_usec)) < 0)
                         return r;
         }
         if (o->journal) {
@@ -843,13 +929,6 @@ static void emitter_flush(struct emitter *e)
 {
         for (int k = 0; k < _SINK_KIND_MAX; k++)
                 sink_flush(&e->sinks[k]);
-}
-
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
 }
 
 /* Fills pfds with the sinks waiting for POLLOUT; true if another one waits for a retry. */

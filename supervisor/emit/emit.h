@@ -22,6 +22,7 @@ struct emitter;
 struct emitter_options {
         int stdout_fd;              /* -1: no stdout sink */
         const char *file_path;      /* NULL: no file sink */
+        uint64_t file_check_usec;   /* how often the path is checked for a moved file; 0: 1 s */
         int journal;                /* send to the journal's native socket */
         const char *journal_socket; /* NULL: /run/systemd/journal/socket */
         unsigned queue_max;         /* events held per sink */
@@ -43,7 +44,13 @@ uint64_t emitter_emit_copy(struct emitter *e, json_t *event, char **ret_line);
 /* The seq the next event will get. */
 uint64_t emitter_next_seq(const struct emitter *e);
 
-/* Reopens the file sink (SIGHUP after logrotate). */
+/*
+ * Reopens the file sink (SIGHUP after logrotate). Without one, a file moved
+ * or deleted is noticed at the next write (at most once per file_check_usec)
+ * and opened again by its path; a path that cannot be opened (a read-only or
+ * missing directory) makes the sink fail: retried every second, its losses
+ * counted as for a full disk.
+ */
 int emitter_reopen(struct emitter *e);
 
 /* Blocks up to timeout_usec to drain the queues (clean exit only). */

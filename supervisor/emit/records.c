@@ -128,7 +128,8 @@ static json_t *trajectory_json(const struct recorder *rec, const struct memcg_sa
 static char *record_text(const char *event_line, json_t *trajectory, json_t *processes)
 {
         _cleanup_free_ char *t = json_dumps(trajectory, JSON_COMPACT);
-        _cleanup_free_ char *p = json_dumps(processes, JSON_COMPACT);
+        /* null when no process snapshot was taken: not an object, so JSON_ENCODE_ANY */
+        _cleanup_free_ char *p = json_dumps(processes, JSON_COMPACT | JSON_ENCODE_ANY);
         char *text = NULL;
 
         if (!t || !p ||

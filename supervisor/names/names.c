@@ -123,6 +123,19 @@ static void hang_up(struct names *n)
 }
 
 static void helper_kill(struct names *n, const char *why);
+static void helper_hung_up(struct names *n);
+
+/*
+ * A socket error: the helper died (ECONNRESET, EPIPE: its exit says how, and it
+ * is started again), or it did something we end it for.
+ */
+static void helper_socket_failed(struct names *n, int err)
+{
+        if (err == ECONNRESET || err == EPIPE)
+                helper_hung_up(n);
+        else
+                helper_kill(n, strerror(err));
+}
 
 /* Track and untrack: numbered, so that names_busy() knows what the helper has not seen. */
 static void helper_send(struct names *n, struct names_msg *m)
@@ -142,7 +155,7 @@ static void helper_send(struct names *n, struct names_msg *m)
         }
         int r = queue_flush(n);
         if (r < 0)
-                helper_kill(n, strerror(-r));
+                helper_socket_failed(n, -r);
 }
 
 static void send_track(struct names *n, const struct known *k)
@@ -413,7 +426,7 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         if (revents & EPOLLOUT) {
                 int r = queue_flush(n);
                 if (r < 0) {
-                        helper_kill(n, strerror(-r));
+                        helper_socket_failed(n, -r);
                         return 0;
                 }
         }
@@ -426,7 +439,7 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
                         break;
                 }
                 if (len < 0) {
-                        helper_kill(n, strerror(errno));
+                        helper_socket_failed(n, errno);
                         break;
                 }
                 n->buf[len] = '\0';

@@ -12,6 +12,9 @@
 #define MiB (UINT64_C(1) << 20)
 /* Kernel counters count as "rising" while they rose less than this long ago. */
 #define RISING_QUIET_USEC UINT64_C(1000000)
+/* A band the kernel refused is decided again after this, doubling with each refusal. */
+#define GUARD_RETRY_FIRST_USEC UINT64_C(1000000)
+#define GUARD_RETRY_MAX_USEC   (UINT64_C(300) * 1000000)
 /* memory.high and memory.max are kept in pages; what is written is rounded down to one. */
 #define PAGE_BYTES UINT64_C(4096)
 /* A stuck workload creeps on by a few pages at a time: below this share of high a second. */
@@ -416,7 +419,7 @@ static bool wants_band(const struct policy_config *c, const struct policy_state 
                        const struct policy_input *in)
 {
         if (s->stall_resolved || in->high_bytes < in->max_bytes ||
-            s->guard_failed_max_bytes == in->max_bytes)
+            (s->guard_failed_max_bytes == in->max_bytes && in->now_usec < s->guard_retry_usec))
                 return false;
         if (!s->released_for_cache)
                 return true;
@@ -489,10 +492,28 @@ void policy_evaluate(const struct policy_config *c, const struct policy_state *p
         *ret = d;
 }
 
-void policy_guard_failed(struct policy_state *s)
+void policy_guard_failed(struct policy_state *s, uint64_t now_usec)
+{
+        uint64_t step = s->guard_retry_step_usec;
+
+        /* The back-off starts over for a new memory.max. */
+        if (s->guard_failed_max_bytes != s->band_max_bytes || step == 0)
+                step = GUARD_RETRY_FIRST_USEC;
+        else if (step < GUARD_RETRY_MAX_USEC / 2)
+                step *= 2;
+        else
+                step = GUARD_RETRY_MAX_USEC;
+        s->owns_high = false;
+        s->guard_failed_max_bytes = s->band_max_bytes;
+        s->guard_retry_step_usec = step;
+        s->guard_retry_usec = now_usec > UINT64_MAX - step ? UINT64_MAX : now_usec + step;
+}
+
+void policy_guard_not_written(struct policy_state *s)
 {
         s->owns_high = false;
         s->guard_failed_max_bytes = s->band_max_bytes;
+        s->guard_retry_usec = UINT64_MAX;
 }
 
 void policy_adopt_band(struct policy_state *s, uint64_t owner_high, uint64_t band_high,

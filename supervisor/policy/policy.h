@@ -120,6 +120,8 @@ struct policy_state {
         uint64_t band_max_bytes;   /* the memory.max the band was placed for */
         bool released_for_cache;   /* given back because it held only page cache */
         uint64_t guard_failed_max_bytes; /* the kernel refused a band for this memory.max */
+        uint64_t guard_retry_usec;       /* ... and it is not decided again before this */
+        uint64_t guard_retry_step_usec;  /* the back-off that led there */
         bool stall_resolved; /* stuck_kills off: memory.high given back, the kernel decides */
 
         /* Growth: the footprint's rise in charge-batch steps, and its smoothed rate. */
@@ -177,8 +179,16 @@ uint64_t policy_limit_margin(const struct policy_config *c, uint64_t max_bytes);
 void policy_adopt_band(struct policy_state *s, uint64_t owner_high, uint64_t band_high,
                        uint64_t max_bytes);
 
-/* The band could not be written: not tried again for the same memory.max. */
-void policy_guard_failed(struct policy_state *s);
+/*
+ * The band could not be written at now_usec (a read-only cgroupfs, a
+ * permission refused): decided again for the same memory.max only after a
+ * back-off, 1 s doubling up to 5 min, since the refusal may pass.
+ */
+void policy_guard_failed(struct policy_state *s, uint64_t now_usec);
+
+/* The band was decided and deliberately not written (a dry run): not decided again for the
+ * same memory.max. */
+void policy_guard_not_written(struct policy_state *s);
 
 /*
  * The footprint's growth per second over about the last span (from the newest

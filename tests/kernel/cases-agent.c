@@ -187,59 +187,6 @@ void case_agent_kernel_memory(void)
         json_decref(busy);
 }
 
-/* Creates and removes containers for seconds, about 20 a second. */
-static void churn(int cg, unsigned seconds)
-{
-        char name[32];
-        uint64_t end = kt_now_usec() + (uint64_t) seconds * 1000000;
-
-        for (unsigned i = 0; kt_now_usec() < end; i++) {
-                snprintf(name, sizeof(name), "c%u", i);
-                close(kt_cgroup_child(cg, name));
-                kt_sleep_ms(25);
-                KT_ASSERT(unlinkat(cg, name, AT_REMOVEDIR) == 0, "rmdir %s: %m", name);
-                kt_sleep_ms(25);
-        }
-}
-
-static json_t *read_jsonl(const char *file)
-{
-        json_t *events = json_array();
-        char line[20000];
-        FILE *f = fopen(file, "re");
-
-        KT_ASSERT(f, "open %s: %m", file);
-        while (fgets(line, sizeof(line), f))
-                json_array_append_new(events, json_loads(line, 0, NULL));
-        fclose(f);
-        return events;
-}
-
-/* Every gap in the stdout stream is explained by exactly one dropped event before it. */
-static int64_t assert_gaps_explained(json_t *events)
-{
-        size_t i;
-        json_t *e;
-        int64_t prev = 0, dropped = 0;
-
-        json_array_foreach(events, i, e)
-        {
-                int64_t seq = kt_json_int(e, "seq");
-                if (strcmp(kt_json_str(e, "type"), "dropped") == 0) {
-                        KT_ASSERT(kt_json_int(e, "first_seq") == prev + 1, "dropped first_seq");
-                        KT_ASSERT(kt_json_int(e, "count") == seq - prev,
-                                  "dropped count %lld, gap %lld",
-                                  (long long) kt_json_int(e, "count"), (long long) (seq - prev));
-                        dropped += seq - prev;
-                } else {
-                        KT_ASSERT(seq == prev + 1, "unexplained gap: %lld after %lld",
-                                  (long long) seq, (long long) prev);
-                }
-                prev = seq;
-        }
-        return dropped;
-}
-
 void case_agent_blocked_stdout_drops(void)
 {
         int cg = kt_cgroup_new("agent-block");
@@ -250,14 +197,14 @@ void case_agent_blocked_stdout_drops(void)
                        (const char *const[]){AGENT_ARGS("cgmem-ktest/agent-block/*"),
                                              "--events-file", "/tmp/agent-block.jsonl", "--set",
                                              "events.queue=64", NULL});
-        churn(cg, 10); /* nobody reads stdout meanwhile */
+        kt_churn(cg, 10); /* nobody reads stdout meanwhile */
         while (kt_agent_next(&a, 1000))
                 ;
         KT_ASSERT(kill(a.pid, 0) == 0, "the agent died while stdout was blocked");
         kt_agent_stop(&a);
 
-        int64_t dropped = assert_gaps_explained(a.events);
-        json_t *file = read_jsonl("/tmp/agent-block.jsonl");
+        int64_t dropped = kt_assert_gaps_explained(a.events, 0);
+        json_t *file = kt_read_jsonl("/tmp/agent-block.jsonl");
         size_t file_events = json_array_size(file);
         json_t *last = json_array_get(file, file_events - 1);
         kt_log("stdout lost %lld of %zu events, the file sink none", (long long) dropped,
@@ -287,8 +234,8 @@ void case_agent_sighup_reopens_events_file(void)
         kt_agent_expect(&a, "container_seen", path, 5000);
         kt_agent_stop(&a);
 
-        json_t *old = read_jsonl("/tmp/agent-hup.jsonl.1");
-        json_t *fresh = read_jsonl("/tmp/agent-hup.jsonl");
+        json_t *old = kt_read_jsonl("/tmp/agent-hup.jsonl.1");
+        json_t *fresh = kt_read_jsonl("/tmp/agent-hup.jsonl");
         KT_ASSERT(json_array_size(old) >= 2, "the rotated file lost its events");
         json_t *first = json_array_get(fresh, 0);
         KT_ASSERT(first && strcmp(kt_json_str(first, "type"), "container_seen") == 0 &&

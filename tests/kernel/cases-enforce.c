@@ -47,25 +47,6 @@ static void assert_no_action(struct kt_agent *a, const char *cgroup)
         }
 }
 
-/* A container with memory.max and no memory.high gets a guard band first. */
-static int limited_child(int cg, const char *name, const char *max, struct kt_agent *a)
-{
-        char path[256];
-        int child = kt_cgroup_child(cg, name);
-
-        kt_agent_cgroup(name, path, sizeof(path));
-        kt_agent_expect(a, "container_seen", path, 5000);
-        kt_write(child, "memory.swap.max", "0");
-        kt_write(child, "memory.max", max);
-        json_t *guard = kt_agent_expect(a, "guard", path, 5000);
-        uint64_t high = kt_read_value(child, "memory.high");
-        KT_ASSERT((int64_t) high == kt_json_int(guard, "high_after_bytes"),
-                  "memory.high %llu is not the guard band the event names",
-                  (unsigned long long) high);
-        KT_ASSERT(high < kt_read_value(child, "memory.max"), "the guard band is not below max");
-        return child;
-}
-
 void case_enforce_runaway_killed(void)
 {
         int cg = kt_cgroup_new("enf-runaway");
@@ -74,7 +55,7 @@ void case_enforce_runaway_killed(void)
 
         kt_delegate(cg);
         kt_agent_start_ready(&a, "enforce_runaway_killed", AGENT("cgmem-ktest/enf-runaway/*"));
-        int hog_cg = limited_child(cg, "hog", "268435456", &a);
+        int hog_cg = kt_agent_limited_child(cg, "hog", "268435456", &a);
         kt_agent_cgroup("hog", path, sizeof(path));
 
         pid_t hog = kt_spawn_in(hog_cg, (char *[]){"memhog", "--total", "1024", NULL});
@@ -105,8 +86,8 @@ void case_enforce_cache_and_steady_untouched(void)
         kt_delegate(cg);
         kt_agent_start_ready(&a, "enforce_cache_and_steady_untouched",
                              AGENT("cgmem-ktest/enf-quiet/*"));
-        int cache = limited_child(cg, "cache", "67108864", &a);
-        int steady = limited_child(cg, "steady", "104857600", &a);
+        int cache = kt_agent_limited_child(cg, "cache", "67108864", &a);
+        int steady = kt_agent_limited_child(cg, "steady", "104857600", &a);
         kt_agent_cgroup("cache", cache_path, sizeof(cache_path));
         kt_agent_cgroup("steady", steady_path, sizeof(steady_path));
 
@@ -142,7 +123,7 @@ void case_enforce_fill_98_lives(void)
 
         kt_delegate(cg);
         kt_agent_start_ready(&a, "enforce_fill_98_lives", AGENT("cgmem-ktest/enf-fill/*"));
-        int fill = limited_child(cg, "fill", "268435456", &a);
+        int fill = kt_agent_limited_child(cg, "fill", "268435456", &a);
         kt_agent_cgroup("fill", path, sizeof(path));
         /* 251 MiB of 256: 98 %, plus memhog's own code, stack and page tables. */
         pid_t hog = kt_spawn_in(fill, (char *[]){"memhog", "--total", "251", "--hold", NULL});
@@ -172,7 +153,7 @@ void case_enforce_sawtooth_lives(void)
 
         kt_delegate(cg);
         kt_agent_start_ready(&a, "enforce_sawtooth_lives", AGENT("cgmem-ktest/enf-saw/*"));
-        int saw = limited_child(cg, "saw", "268435456", &a);
+        int saw = kt_agent_limited_child(cg, "saw", "268435456", &a);
         kt_agent_cgroup("saw", path, sizeof(path));
         int out;
         pid_t pid = kt_spawn_reading(saw,
@@ -279,7 +260,7 @@ void case_enforce_owner_high_after_max(void)
                   (unsigned long long) kt_read_value(c, "memory.high"));
 
         /* A band placed long after, then the owner's memory.high over it: theirs. */
-        int late = limited_child(cg, "late", "268435456", &a);
+        int late = kt_agent_limited_child(cg, "late", "268435456", &a);
         kt_agent_cgroup("late", late_path, sizeof(late_path));
         kt_write(late, "memory.high", "134217728");
         json_t *y = kt_agent_expect(&a, "yield", late_path, 5000);
@@ -312,7 +293,7 @@ void case_enforce_restart_adopts_band(void)
 
         kt_delegate(cg);
         kt_agent_start_ready(&a, "enforce_restart_adopts_band_1", args);
-        int c = limited_child(cg, "c", "134217728", &a);
+        int c = kt_agent_limited_child(cg, "c", "134217728", &a);
         uint64_t band = kt_read_value(c, "memory.high");
         kt_agent_cgroup("c", path, sizeof(path));
         KT_ASSERT(kill(a.pid, SIGKILL) == 0, "kill the agent: %m");

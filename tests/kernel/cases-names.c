@@ -259,27 +259,6 @@ void case_names_containerd_cri_pod(void)
         free(ctr);
 }
 
-/* A unix socket that accepts every connection and never says a word. */
-static pid_t start_mute_runtime(const char *path)
-{
-        struct sockaddr_un sa = {.sun_family = AF_UNIX};
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-        KT_ASSERT(fd >= 0, "socket: %m");
-        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-        unlink(path);
-        KT_ASSERT(bind(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0, "bind %s: %m", path);
-        KT_ASSERT(listen(fd, 128) == 0, "listen: %m");
-        pid_t pid = fork();
-        KT_ASSERT(pid >= 0, "fork: %m");
-        if (pid == 0) {
-                for (;;)
-                        (void) accept(fd, NULL, NULL); /* held open, never read */
-        }
-        close(fd);
-        return pid;
-}
-
 #define MUTE_SOCK "/tmp/kt-mute-runtime.sock"
 #define ID_FMT    "%064x"
 
@@ -291,7 +270,7 @@ void case_names_hung_runtime_does_not_slow_agent(void)
         char name[128], path[256];
 
         kt_delegate(cg);
-        pid_t mute = start_mute_runtime(MUTE_SOCK);
+        pid_t mute = kt_mute_socket(MUTE_SOCK);
         kt_agent_start(&a, "names_hung_runtime_does_not_slow_agent",
                        (const char *const[]){"--set", "cgroup.containers=cgmem-ktest/names-hung/*",
                                              "--interval", "250ms", "--set",

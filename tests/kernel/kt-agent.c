@@ -187,3 +187,68 @@ void kt_agent_cgroup(const char *child, char *buf, size_t size)
 {
         snprintf(buf, size, "%s/%s", kt_cgroup_base() + strlen(CG_DEFAULT_ROOT), child);
 }
+
+int kt_agent_limited_child(int cg, const char *name, const char *max, struct kt_agent *a)
+{
+        char path[256];
+        int child = kt_cgroup_child(cg, name);
+
+        kt_agent_cgroup(name, path, sizeof(path));
+        kt_agent_expect(a, "container_seen", path, 5000);
+        kt_write(child, "memory.swap.max", "0");
+        kt_write(child, "memory.max", max);
+        json_t *guard = kt_agent_expect(a, "guard", path, 5000);
+        uint64_t high = kt_read_value(child, "memory.high");
+        KT_ASSERT((int64_t) high == kt_json_int(guard, "high_after_bytes"),
+                  "memory.high %llu is not the guard band the event names",
+                  (unsigned long long) high);
+        KT_ASSERT(high < kt_read_value(child, "memory.max"), "the guard band is not below max");
+        return child;
+}
+
+json_t *kt_read_jsonl(const char *file)
+{
+        json_t *events = json_array();
+        char line[20000];
+        json_error_t err;
+        FILE *f = fopen(file, "re");
+
+        KT_ASSERT(f, "open %s: %m", file);
+        for (unsigned n = 1; fgets(line, sizeof(line), f); n++) {
+                size_t len = strlen(line);
+                KT_ASSERT(len > 0 && line[len - 1] == '\n', "%s: line %u is cut short: %s", file, n,
+                          line);
+                json_t *e = json_loads(line, 0, &err);
+                KT_ASSERT(json_is_object(e), "%s: line %u is not a JSON object: %s", file, n,
+                          err.text);
+                json_array_append_new(events, e);
+        }
+        fclose(f);
+        return events;
+}
+
+int64_t kt_assert_gaps_explained(json_t *events, int64_t after)
+{
+        size_t i;
+        json_t *e;
+        int64_t prev = after, dropped = 0;
+
+        json_array_foreach(events, i, e)
+        {
+                int64_t seq = kt_json_int(e, "seq");
+                if (strcmp(kt_json_str(e, "type"), "dropped") == 0) {
+                        KT_ASSERT(kt_json_int(e, "first_seq") == prev + 1,
+                                  "dropped first_seq %lld after seq %lld",
+                                  (long long) kt_json_int(e, "first_seq"), (long long) prev);
+                        KT_ASSERT(kt_json_int(e, "count") == seq - prev,
+                                  "dropped count %lld, gap %lld",
+                                  (long long) kt_json_int(e, "count"), (long long) (seq - prev));
+                        dropped += seq - prev;
+                } else {
+                        KT_ASSERT(seq == prev + 1, "unexplained gap: %lld after %lld",
+                                  (long long) seq, (long long) prev);
+                }
+                prev = seq;
+        }
+        return dropped;
+}

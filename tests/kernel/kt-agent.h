@@ -41,6 +41,22 @@ void kt_agent_assert_contiguous(const struct kt_agent *a);
 /* The cgroup path of a case child as the agent prints it: "/cgmem-ktest/<case>/<child>". */
 void kt_agent_cgroup(const char *child, char *buf, size_t size);
 
+/*
+ * A child of cg with memory.swap.max 0 and memory.max max, seen by the agent,
+ * which must put its guard band on it; returns its dirfd.
+ */
+int kt_agent_limited_child(int cg, const char *name, const char *max, struct kt_agent *a);
+
+/* Every line of a JSON Lines file, which must be whole ('\n'-ended) JSON objects. */
+json_t *kt_read_jsonl(const char *file);
+
+/*
+ * Fails the case unless every seq after `after` in events is there or covered
+ * by exactly one "dropped" event just before the next one; returns how many
+ * the dropped events counted.
+ */
+int64_t kt_assert_gaps_explained(json_t *events, int64_t after);
+
 int64_t kt_json_int(json_t *o, const char *path);
 /* The array at a dotted path; fails the case if it is not one. */
 json_t *kt_json_array(json_t *o, const char *path);

@@ -11,7 +11,9 @@
 #include <stdbool.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -298,4 +300,39 @@ int kt_wait(pid_t pid, int timeout_ms)
                 kt_sleep_ms(10);
         }
         return -1;
+}
+
+void kt_churn(int cg, unsigned seconds)
+{
+        char name[32];
+        uint64_t end = kt_now_usec() + (uint64_t) seconds * 1000000;
+
+        for (unsigned i = 0; kt_now_usec() < end; i++) {
+                snprintf(name, sizeof(name), "c%u", i);
+                close(kt_cgroup_child(cg, name));
+                kt_sleep_ms(25);
+                KT_ASSERT(unlinkat(cg, name, AT_REMOVEDIR) == 0, "rmdir %s: %m", name);
+                kt_sleep_ms(25);
+        }
+}
+
+pid_t kt_mute_socket(const char *path)
+{
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        KT_ASSERT(fd >= 0, "socket: %m");
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+        unlink(path);
+        KT_ASSERT(bind(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0, "bind %s: %m", path);
+        KT_ASSERT(listen(fd, 128) == 0, "listen: %m");
+        pid_t pid = fork();
+        KT_ASSERT(pid >= 0, "fork: %m");
+        if (pid == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                for (;;)
+                        (void) accept(fd, NULL, NULL); /* held open, never read */
+        }
+        close(fd);
+        return pid;
 }

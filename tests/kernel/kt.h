@@ -85,6 +85,13 @@ void kt_assert_emptied(int cg, unsigned timeout_ms);
 /* Waits for pid to exit; returns its wait status, or -1 after timeout_ms. */
 int kt_wait(pid_t pid, int timeout_ms);
 
+/* Creates and removes children c0, c1... of cg for seconds, about 20 a second. */
+void kt_churn(int cg, unsigned seconds);
+
+/* A unix socket at path that accepts every connection and never says a word: a hung runtime.
+ * Returns the pid that holds it (kill it with SIGKILL). */
+pid_t kt_mute_socket(const char *path);
+
 /* Microseconds of CLOCK_MONOTONIC. */
 uint64_t kt_now_usec(void);
 

@@ -47,6 +47,14 @@ static const struct kt_case cases[] = {
         {"names_docker", case_names_docker},
         {"names_docker_label_avoids_kill", case_names_docker_label_avoids_kill},
         {"names_containerd_cri_pod", case_names_containerd_cri_pod},
+        {"fault_events_disk_full", case_fault_events_disk_full},
+        {"fault_events_file_moved_deleted", case_fault_events_file_moved_deleted},
+        {"fault_kmsg_unreadable", case_fault_kmsg_unreadable},
+        {"fault_journal_gone", case_fault_journal_gone},
+        {"fault_names_helper_killed", case_fault_names_helper_killed},
+        {"fault_cgroupfs_read_only", case_fault_cgroupfs_read_only},
+        {"fault_cgroup_kill_refused", case_fault_cgroup_kill_refused},
+        {"fault_cgroup_removed_mid_write", case_fault_cgroup_removed_mid_write},
 };
 
 int main(int argc, char *argv[])

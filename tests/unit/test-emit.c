@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -131,14 +132,14 @@ struct stream_check {
 };
 
 /*
- * Checks that seqs go 1..last_seq strictly increasing and that every gap is
+ * Checks that seqs go after..last_seq strictly increasing and that every gap is
  * exactly one "dropped" event for sink whose first_seq/last_seq bound the gap.
  */
-static struct stream_check check_stream(json_t **objs, size_t n, uint64_t last_seq,
-                                        const char *sink)
+static struct stream_check check_stream_after(json_t **objs, size_t n, uint64_t after,
+                                              uint64_t last_seq, const char *sink)
 {
         struct stream_check c = {0};
-        uint64_t prev = 0;
+        uint64_t prev = after;
         for (size_t i = 0; i < n; i++) {
                 uint64_t seq = seq_of(objs[i]);
                 assert_true(seq > prev);
@@ -166,6 +167,13 @@ static struct stream_check check_stream(json_t **objs, size_t n, uint64_t last_s
         }
         assert_int_equal(prev, last_seq);
         return c;
+}
+
+/* The same from seq 1: a whole stream. */
+static struct stream_check check_stream(json_t **objs, size_t n, uint64_t last_seq,
+                                        const char *sink)
+{
+        return check_stream_after(objs, n, 0, last_seq, sink);
 }
 
 static json_t *event_padded(const char *type, size_t pad)
@@ -776,6 +784,201 @@ static void test_file_full_disk(void **state)
         sd_event_unref(loop);
 }
 
+static off_t file_size(const char *path)
+{
+        struct stat st;
+        assert_int_equal(stat(path, &st), 0);
+        return st.st_size;
+}
+
+/* Runs the loop until the file sink holds nothing (the retry timer fires once a second). */
+static void run_until_file_flushed(sd_event *loop, struct emitter *e)
+{
+        struct emitter_stats st;
+        for (int i = 0; i < 5; i++) {
+                emitter_get_stats(e, &st);
+                if (st.queued_file == 0)
+                        return;
+                assert_true(sd_event_run(loop, 2 * 1000000) >= 0);
+        }
+        fail_msg("the file sink did not recover");
+}
+
+/*
+ * A disk that fills in the middle of a line (RLIMIT_FSIZE, like a full file
+ * system, writes what fits, then fails): the file is cut back to its last whole
+ * line while the sink fails, and once it takes writes again the line comes
+ * whole, then the "dropped" report, then the rest.
+ */
+static void test_file_full_mid_line(void **state)
+{
+        (void) state;
+        enum { QUEUE_MAX = 8, LOST = 5 };
+        sd_event *loop = NULL;
+        struct emitter *e = NULL;
+        struct emitter_stats st;
+        struct rlimit saved, limit;
+        char *dir = make_scratch();
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/events.jsonl", dir);
+        assert_int_equal(sd_event_new(&loop), 0);
+        struct emitter_options o = {
+                .stdout_fd = -1, .file_path = path, .queue_max = QUEUE_MAX, .hostname = HOST};
+        assert_int_equal(emitter_new(loop, &o, &e), 0);
+        emitter_emit(e, event_padded("seen", 200));
+        emitter_emit(e, event_padded("seen", 200));
+        off_t whole = file_size(path);
+
+        /* The agent ignores SIGXFSZ as it ignores SIGPIPE: the write says EFBIG instead. */
+        signal(SIGXFSZ, SIG_IGN);
+        assert_int_equal(getrlimit(RLIMIT_FSIZE, &saved), 0);
+        limit = (struct rlimit){.rlim_cur = (rlim_t) (whole + whole / 4),
+                                .rlim_max = saved.rlim_max};
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &limit), 0);
+        for (unsigned i = 0; i < QUEUE_MAX + LOST; i++)
+                emitter_emit(e, event_padded("seen", 200));
+        off_t during = file_size(path);
+        assert_int_equal(sd_event_run(loop, 3 * 1000000), 1); /* a retry, failing again */
+        off_t after_retry = file_size(path);
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+        signal(SIGXFSZ, SIG_DFL);
+        assert_int_equal(during, whole);
+        assert_int_equal(after_retry, whole);
+        emitter_get_stats(e, &st);
+        assert_int_equal(st.dropped_file, LOST);
+
+        run_until_file_flushed(loop, e);
+        struct bytes b = read_file(path);
+        json_t **objs;
+        size_t n = parse_lines(&b, &objs);
+        struct stream_check c = check_stream(objs, n, 2 + QUEUE_MAX + LOST, "file");
+        assert_int_equal(c.dropped_events, 1);
+        assert_int_equal(c.dropped_count, LOST);
+        assert_int_equal(c.first_seq, 2 + QUEUE_MAX + 1);
+        free_objs(objs, n);
+        free(b.data);
+        emitter_free(e);
+        sd_event_unref(loop);
+        rm_rf(dir);
+        free(dir);
+}
+
+/* The seqs of the events in the file at path, which must hold whole lines. */
+static size_t file_seqs(const char *path, uint64_t *seqs, size_t max)
+{
+        struct bytes b = read_file(path);
+        json_t **objs;
+        size_t n = parse_lines(&b, &objs);
+        assert_true(n <= max);
+        for (size_t i = 0; i < n; i++)
+                seqs[i] = seq_of(objs[i]);
+        free_objs(objs, n);
+        free(b.data);
+        return n;
+}
+
+/* Moved or deleted without a SIGHUP: the next event goes to a new file at the path. */
+static void test_file_moved_or_deleted(void **state)
+{
+        (void) state;
+        sd_event *loop = NULL;
+        struct emitter *e = NULL;
+        char *dir = make_scratch();
+        char path[4096], rotated[4096];
+        uint64_t seqs[8];
+        snprintf(path, sizeof(path), "%s/events.jsonl", dir);
+        snprintf(rotated, sizeof(rotated), "%s/events.jsonl.1", dir);
+        assert_int_equal(sd_event_new(&loop), 0);
+        struct emitter_options o = {.stdout_fd = -1,
+                                    .file_path = path,
+                                    .file_check_usec = 1,
+                                    .queue_max = 8,
+                                    .hostname = HOST};
+        assert_int_equal(emitter_new(loop, &o, &e), 0);
+        emitter_emit(e, event_padded("seen", 10));
+        emitter_emit(e, event_padded("seen", 10));
+        assert_int_equal(rename(path, rotated), 0);
+        usleep(10);
+        emitter_emit(e, event_padded("seen", 10));
+        assert_int_equal(file_seqs(rotated, seqs, 8), 2);
+        assert_int_equal(file_seqs(path, seqs, 8), 1);
+        assert_int_equal(seqs[0], 3);
+
+        assert_int_equal(unlink(path), 0);
+        usleep(10);
+        emitter_emit(e, event_padded("seen", 10));
+        assert_int_equal(file_seqs(path, seqs, 8), 1);
+        assert_int_equal(seqs[0], 4);
+
+        /* The same path again, a new file (as logrotate's create makes): reopened too. */
+        assert_int_equal(unlink(path), 0);
+        int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+        assert_true(fd >= 0);
+        close(fd);
+        usleep(10);
+        emitter_emit(e, event_padded("seen", 10));
+        assert_int_equal(file_seqs(path, seqs, 8), 1);
+        assert_int_equal(seqs[0], 5);
+        emitter_free(e);
+        sd_event_unref(loop);
+        rm_rf(dir);
+        free(dir);
+}
+
+/*
+ * Deleted, and the path cannot be opened again (its directory gone; a read-only
+ * one fails the same way): the sink queues, counts what it loses and retries;
+ * once the path can be opened the file starts with what was queued, then the
+ * "dropped" report with the exact count.
+ */
+static void test_file_deleted_unopenable(void **state)
+{
+        (void) state;
+        enum { QUEUE_MAX = 6, LOST = 4 };
+        sd_event *loop = NULL;
+        struct emitter *e = NULL;
+        struct emitter_stats st;
+        char *top = make_scratch();
+        char dir[4096], path[4200];
+        snprintf(dir, sizeof(dir), "%s/log", top);
+        snprintf(path, sizeof(path), "%s/events.jsonl", dir);
+        assert_int_equal(mkdir(dir, 0755), 0);
+        assert_int_equal(sd_event_new(&loop), 0);
+        struct emitter_options o = {.stdout_fd = -1,
+                                    .file_path = path,
+                                    .file_check_usec = 1,
+                                    .queue_max = QUEUE_MAX,
+                                    .hostname = HOST};
+        assert_int_equal(emitter_new(loop, &o, &e), 0);
+        emitter_emit(e, event_padded("seen", 10));
+        assert_int_equal(unlink(path), 0);
+        assert_int_equal(rmdir(dir), 0);
+        usleep(10);
+        for (unsigned i = 0; i < QUEUE_MAX + LOST; i++)
+                emitter_emit(e, event_padded("seen", 10));
+        emitter_get_stats(e, &st);
+        assert_int_equal(st.queued_file, QUEUE_MAX);
+        assert_int_equal(st.dropped_file, LOST);
+        assert_int_equal(sd_event_run(loop, 3 * 1000000), 1); /* a retry, failing again */
+        assert_int_equal(access(path, F_OK), -1);
+
+        assert_int_equal(mkdir(dir, 0755), 0);
+        run_until_file_flushed(loop, e);
+        struct bytes b = read_file(path);
+        json_t **objs;
+        size_t n = parse_lines(&b, &objs);
+        struct stream_check c = check_stream_after(objs, n, 1, 1 + QUEUE_MAX + LOST, "file");
+        assert_int_equal(c.dropped_events, 1);
+        assert_int_equal(c.dropped_count, LOST);
+        assert_int_equal(n, QUEUE_MAX + 1);
+        free_objs(objs, n);
+        free(b.data);
+        emitter_free(e);
+        sd_event_unref(loop);
+        rm_rf(top);
+        free(top);
+}
+
 /* ---- the journal ---- */
 
 struct fake_journal {
@@ -974,21 +1177,51 @@ static void test_journal_priorities(void **state)
         fake_journal_close(&j);
 }
 
+/*
+ * No journald when the agent starts (restarting, or started later): the agent
+ * starts anyway, the sink queues and retries, and once journald listens it gets
+ * what was queued and the "dropped" report.
+ */
 static void test_journal_missing_socket(void **state)
 {
         (void) state;
+        enum { QUEUE_MAX = 8, LOST = 3 };
+        struct fake_journal j = {.dir = make_scratch()};
+        struct emitter_stats st;
+        struct entry en;
         sd_event *loop = NULL;
         struct emitter *e = NULL;
-        char *dir = make_scratch();
-        char path[4096];
-        snprintf(path, sizeof(path), "%s/socket", dir);
+        snprintf(j.path, sizeof(j.path), "%s/socket", j.dir);
         assert_int_equal(sd_event_new(&loop), 0);
-        struct emitter_options o = options_journal(path, 8);
-        assert_int_equal(emitter_new(loop, &o, &e), -ENOENT);
-        assert_null(e);
+        struct emitter_options o = options_journal(j.path, QUEUE_MAX);
+        assert_int_equal(emitter_new(loop, &o, &e), 0);
+        for (unsigned i = 0; i < QUEUE_MAX + LOST; i++)
+                emitter_emit(e, event_padded("seen", 10));
+        emitter_get_stats(e, &st);
+        assert_int_equal(st.queued_journal, QUEUE_MAX);
+        assert_int_equal(st.dropped_journal, LOST);
+
+        fake_journal_bind(&j);
+        for (int i = 0; i < 5 && st.queued_journal > 0; i++) {
+                assert_true(sd_event_run(loop, 2 * 1000000) >= 0);
+                emitter_get_stats(e, &st);
+        }
+        assert_int_equal(st.queued_journal, 0);
+        json_t *objs[QUEUE_MAX + 1];
+        size_t n = 0;
+        while (n < QUEUE_MAX + 1 && fake_journal_recv(&j, &en)) {
+                objs[n] = json_loads(entry_get(&en, "MESSAGE"), 0, NULL);
+                assert_non_null(objs[n++]);
+                entry_free(&en);
+        }
+        struct stream_check c = check_stream(objs, n, QUEUE_MAX + LOST, "journal");
+        assert_int_equal(c.dropped_events, 1);
+        assert_int_equal(c.dropped_count, LOST);
+        for (size_t i = 0; i < n; i++)
+                json_decref(objs[i]);
+        emitter_free(e);
         sd_event_unref(loop);
-        rm_rf(dir);
-        free(dir);
+        fake_journal_close(&j);
 }
 
 /* A journald that never reads: emit keeps returning, the loss is counted and reported. */
@@ -1158,6 +1391,9 @@ int main(void)
                 cmocka_unit_test(test_file_sink_and_reopen),
                 cmocka_unit_test(test_file_missing_directory),
                 cmocka_unit_test(test_file_full_disk),
+                cmocka_unit_test(test_file_full_mid_line),
+                cmocka_unit_test(test_file_moved_or_deleted),
+                cmocka_unit_test(test_file_deleted_unopenable),
                 cmocka_unit_test(test_journal_fields),
                 cmocka_unit_test(test_journal_priorities),
                 cmocka_unit_test(test_journal_missing_socket),

@@ -55,6 +55,7 @@ struct act_log {
         unsigned n;
         uint64_t emitted_at_kill; /* events emitted when the kill came */
         int kill_result;
+        unsigned kills; /* attempts */
         enum policy_mark mark;
         bool owner_writes_before_write; /* an owner's write lands between decision and write */
 };
@@ -175,6 +176,7 @@ static int rec_kill(void *userdata, struct cgroup *cg)
         emitter_get_stats(f->emitter, &st);
         f->rec.emitted_at_kill = st.emitted;
         record(f, "kill");
+        f->rec.kills++;
         return f->rec.kill_result;
 }
 
@@ -509,6 +511,57 @@ static void test_kill_failed(void **state)
         assert_false(f->c->killed);
 }
 
+static size_t count_of(struct fixture *f, const char *type)
+{
+        size_t n = 0;
+
+        drain_events(f);
+        for (size_t i = 0; i < json_array_size(f->events); i++)
+                n += strcmp(json_string_value(
+                                    json_object_get(json_array_get(f->events, i), "type")),
+                            type) == 0;
+        return n;
+}
+
+/* A runaway one step from the limit, growing: every wake-up decides the kill. */
+static void push_at_limit(struct fixture *f, unsigned wakes)
+{
+        for (unsigned i = 0; i < wakes; i++) {
+                fake_now += 10000;
+                f->st.high_events += 2;
+                f->st.psi_full_usec += 6000;
+                f->st.anon += 4 * KiB;
+                wake(f, WAKE_MEMORY_EVENTS);
+        }
+}
+
+/*
+ * A kill that keeps failing is tried at every verdict but reported once per 10 s
+ * and per error; once the fault passes, the next verdict kills.
+ */
+static void test_kill_failed_repeated(void **state)
+{
+        struct fixture *f = *state;
+
+        f->rec.kill_result = -EROFS;
+        crawl_to_limit(f);
+        unsigned first = f->rec.kills;
+        push_at_limit(f, 100); /* 1 s */
+        assert_true(f->rec.kills >= first + 90);
+        assert_int_equal(count_of(f, "kill_failed"), 1);
+        f->rec.kill_result = -EACCES; /* another error: said at once */
+        push_at_limit(f, 1);
+        assert_int_equal(count_of(f, "kill_failed"), 2);
+        push_at_limit(f, 1000); /* 10 s more, still failing: said again */
+        assert_int_equal(count_of(f, "kill_failed"), 3);
+        assert_int_equal(json_integer_value(json_object_get(last_of(f, "kill_failed"), "errno")),
+                         EACCES);
+        f->rec.kill_result = 0;
+        push_at_limit(f, 1);
+        assert_true(f->c->killed);
+        assert_non_null(last_of(f, "kill"));
+}
+
 static json_t *ranking_details(const void *ctx)
 {
         (void) ctx;
@@ -539,18 +592,6 @@ static void test_node_kill(void **state)
         double rate = json_number_value(
                 json_object_get(json_object_get(k, "numbers"), "rate_bytes_per_sec"));
         assert_true(fabs(rate - 32.0 * MiB) < 1e-5 * 32.0 * MiB); /* 6 significant digits */
-}
-
-static size_t count_of(struct fixture *f, const char *type)
-{
-        size_t n = 0;
-
-        drain_events(f);
-        for (size_t i = 0; i < json_array_size(f->events); i++)
-                n += strcmp(json_string_value(
-                                    json_object_get(json_array_get(f->events, i), "type")),
-                            type) == 0;
-        return n;
 }
 
 /* seconds of a cache-heavy container at memory.max: max events every second, a round after. */
@@ -680,6 +721,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_owner_write_wins_race, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_kill_failed, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_kill_failed_repeated, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_node_kill, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_episode_at_limit, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_episode_oom_at_once, setup, teardown),

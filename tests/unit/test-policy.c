@@ -538,7 +538,7 @@ static void test_thrashing(void **unused)
         (void) unused;
 
         banded_256(&s, "thrashing", MiB);
-        policy_guard_failed(&s.state);
+        policy_guard_not_written(&s.state);
         s.high = CG_VALUE_MAX;
         span_none(&s, 100, 2000, 100, MiB, 250 * MiB, OBS());
         span_none(&s, 2100, 4000, 100, 250 * MiB, 250 * MiB,
@@ -555,7 +555,7 @@ static void test_thrashing_needs_refaults(void **unused)
         (void) unused;
 
         banded_256(&s, "no refaults", MiB);
-        policy_guard_failed(&s.state);
+        policy_guard_not_written(&s.state);
         s.high = CG_VALUE_MAX;
         span_none(&s, 100, 30000, 100, 250 * MiB, 250 * MiB,
                   OBS(.cur = MAX_256M, .max_ev = 30, .psi = 0.8));
@@ -630,16 +630,44 @@ static void test_band_follows_max(void **unused)
         assert_int_equal(s.last.expect_high_bytes, GUARD_256M);
 }
 
-/* A band the kernel refused is not tried again for the same memory.max. */
+/* A band the kernel refused is decided again after 1 s, then 2 s, 4 s: the refusal may pass. */
 static void test_guard_failed(void **unused)
 {
         struct sim s;
         (void) unused;
 
         banded_256(&s, "guard failed", MiB);
-        policy_guard_failed(&s.state);
+        uint64_t t = 0;
+        for (uint64_t wait_ms = 1000; wait_ms <= 4000; wait_ms *= 2) {
+                policy_guard_failed(&s.state, (T0_MS + t) * 1000);
+                s.high = CG_VALUE_MAX; /* the write failed */
+                span_none(&s, t + 100, t + wait_ms - 100, 100, MiB, MiB, OBS());
+                t += wait_ms;
+                sim_at(&s, t, &OBS(.fp = MiB));
+                expect(&s, ACTION_GUARD, REASON_GUARD_BAND, GUARD_256M);
+        }
+        /* Written at last: the band is on, nothing more to decide. */
+        span_none(&s, t + 100, t + 5000, 100, MiB, MiB, OBS());
+
+        /* The back-off stops growing at 5 min, and starts over for a new memory.max. */
+        for (int i = 0; i < 12; i++)
+                policy_guard_failed(&s.state, (T0_MS + t) * 1000);
+        assert_int_equal(s.state.guard_retry_step_usec, 300 * 1000000ull);
+        s.state.band_max_bytes = 512 * MiB;
+        policy_guard_failed(&s.state, (T0_MS + t) * 1000);
+        assert_int_equal(s.state.guard_retry_step_usec, 1000000);
+}
+
+/* A band a dry run decided is not decided again for the same memory.max. */
+static void test_guard_not_written(void **unused)
+{
+        struct sim s;
+        (void) unused;
+
+        banded_256(&s, "guard not written", MiB);
+        policy_guard_not_written(&s.state);
         s.high = CG_VALUE_MAX;
-        span_none(&s, 100, 5000, 100, MiB, MiB, OBS());
+        span_none(&s, 100, 600000, 1000, MiB, MiB, OBS());
 }
 
 /* A restarted agent takes over its band; if the owner wrote since, it yields. */
@@ -762,6 +790,7 @@ int main(void)
                 cmocka_unit_test(test_limit_removed),
                 cmocka_unit_test(test_band_follows_max),
                 cmocka_unit_test(test_guard_failed),
+                cmocka_unit_test(test_guard_not_written),
                 cmocka_unit_test(test_adopt_band),
                 cmocka_unit_test(test_history),
                 cmocka_unit_test(test_growth),

@@ -127,12 +127,37 @@ static void test_write_and_keep(void **state)
         free(dir);
 }
 
+/* A kill before the first process snapshot: the record says so with null, it is not lost. */
+static void test_write_without_processes(void **state)
+{
+        struct kill_records kr;
+        struct recorder rec;
+        struct memcg_sample s = {0};
+        char *dir = make_scratch(), path[512];
+        (void) state;
+
+        assert_int_equal(kill_records_open(&kr, dir, 2), 0);
+        recorder_init(&rec, 0);
+        assert_true(kill_records_path(&kr, 7, REALTIME, path, sizeof(path)));
+        assert_int_equal(kill_records_write(&kr, path, "{\"seq\":7}", &rec, &s, SEC, NULL, 0), 0);
+        json_error_t err;
+        json_t *r = json_load_file(path, 0, &err);
+        assert_non_null(r);
+        assert_true(json_is_null(json_object_get(r, "processes")));
+        json_decref(r);
+        recorder_done(&rec);
+        kill_records_close(&kr);
+        rm_rf(dir);
+        free(dir);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_name),
                 cmocka_unit_test(test_open_makes_parents),
                 cmocka_unit_test(test_write_and_keep),
+                cmocka_unit_test(test_write_without_processes),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
