@@ -23,7 +23,11 @@ CGMEM_NAMES := $(BINDIR)/cgmem-names
 # TLS and a dozen more libraries) are the cgmem-names helper's (supervisor/names-helper/).
 AGENT_PKGS := jansson libsystemd libseccomp
 PKGS := $(AGENT_PKGS) libcurl libprotobuf-c
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+# libmicrohttpd's header only: the agent loads the library with dlopen when it serves
+# metrics, so that GnuTLS and the libraries below it stay out of it otherwise
+# (supervisor/metrics/mhd.h).
+HEADER_PKGS := libmicrohttpd
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) $(HEADER_PKGS) 2>/dev/null)
 AGENT_LIBS = $(shell $(PKG_CONFIG) --libs $(AGENT_PKGS) 2>/dev/null) -lm
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
 
@@ -119,10 +123,10 @@ unit-asan:
 
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 10
-# The fuzzed code: cgroupfs/, cri/, and the supervisor's kernel-log parser, names messages
-# and event writer.
+# The fuzzed code: cgroupfs/, cri/, and the supervisor's kernel-log parser, names messages,
+# event writer, and the metrics' listen addresses and label values.
 FUZZ_LIB_SRCS = $(LIB_SRCS) $(PROTO_GEN_SRCS) supervisor/names/names-wire.c \
-	supervisor/emit/json-writer.c
+	supervisor/emit/json-writer.c supervisor/metrics/listen.c supervisor/metrics/snapshot.c
 $(BUILD)/fuzz/tests/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -std=gnu17 -D_GNU_SOURCE -I. -Isupervisor -I$(BUILD)/gen -g -O1 \
@@ -201,7 +205,7 @@ check: deps
 DEB_DEPS := gcc make pkg-config clang libclang-rt-14-dev clang-format libjansson-dev \
 	libsystemd-dev libseccomp-dev libcurl4-openssl-dev libcmocka-dev libprotobuf-c-dev \
 	protobuf-c-compiler qemu-system-x86 busybox-static cpio kmod python3 libcgroup-dev strace \
-	python3-jsonschema tmux docker.io containerd runc python3-grpcio
+	python3-jsonschema tmux docker.io containerd runc python3-grpcio libmicrohttpd-dev prometheus
 # What the benchmarks compare cgmem with, on top of DEB_DEPS (the guest runs the host's programs).
 BENCH_DEB_DEPS := earlyoom nohang systemd systemd-oomd stress-ng
 # Boots the test VM and shows cgmem at work there (tests/vm/demo).
