@@ -45,6 +45,7 @@ struct container {
         /* act */
         bool killed;
         bool emptied_after_kill;
+        uint32_t actions[_ACTION_MAX][_REASON_MAX]; /* what cgmem did, for the metrics */
 
         /* the loop's */
         struct psi_trigger trigger;
