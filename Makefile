@@ -71,7 +71,7 @@ HELPER_BINS := $(HELPER_SRCS:%.c=$(BUILD)/%)
 FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/fuzz/%)
 
 .PHONY: all check unit unit-asan fuzz fuzz-smoke vm-check deps bench-deps install demo format \
-	clean bench bench-libcgroup bench-reaction bench-verdicts bench-node helpers install-debs
+	clean bench bench-metrics bench-libcgroup bench-reaction bench-verdicts bench-node helpers install-debs
 all: $(CGMEM) $(CGMEM_NAMES)
 
 $(BUILD)/%.o: %.c
@@ -177,6 +177,12 @@ $(BENCH_FLOOR): tests/bench/pread-floor.c
 # 10 000 cgroups in the test VM (tests/bench/README.md).
 bench: cgmem cgmem-names $(BENCH_FLOOR)
 	BUILD=$(BUILD) tests/bench/agent-bench
+	BUILD=$(BUILD) tests/bench/metrics-bench
+
+# What the Prometheus metrics cost at 1 000 containers: scrapes, the loop, RSS (the second half
+# of make bench; tests/bench/README.md, "Metrics benchmark").
+bench-metrics: cgmem cgmem-names
+	BUILD=$(BUILD) tests/bench/metrics-bench
 
 # Kill-before-OOM reaction benchmark in the test VM (tests/bench/README.md).
 bench-reaction: cgmem cgmem-names $(HELPER_BINS)
