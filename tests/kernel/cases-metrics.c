@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -178,8 +179,9 @@ static uint64_t prometheus_wait_ready(pid_t pid)
 
 /* ---- the case ---- */
 
-/* cgmem's own answer: 200, and the text once it holds want (a round publishes it). */
-static struct answer scrape_until(const char *want, int timeout_ms)
+/* cgmem's own answer: 200, and the text once it holds want, or once it no longer does when
+ * !present (a round publishes it). */
+static struct answer scrape_until(const char *want, bool present, int timeout_ms)
 {
         uint64_t deadline = kt_now_usec() + (uint64_t) timeout_ms * 1000;
         struct answer a;
@@ -187,11 +189,11 @@ static struct answer scrape_until(const char *want, int timeout_ms)
         for (;;) {
                 KT_OK(http_get(CGMEM_PORT, "/metrics", &a));
                 KT_ASSERT(a.status == 200, "cgmem answered %d", a.status);
-                if (strstr(a.body, want))
+                if (!strstr(a.body, want) == !present)
                         return a;
                 free(a.body);
-                KT_ASSERT(kt_now_usec() < deadline, "no scrape held%s within %d ms", want,
-                          timeout_ms);
+                KT_ASSERT(kt_now_usec() < deadline, "every scrape %s %s for %d ms",
+                          present ? "lacked" : "still held", want, timeout_ms);
                 kt_sleep_ms(100);
         }
 }
@@ -240,7 +242,7 @@ void case_metrics_scraped_by_prometheus(void)
         kt_log("prometheus ready %.1f s after its start",
                (double) prometheus_wait_ready(prom) / 1e6);
 
-        kt_spawn_in(hog, (char *[]){"memhog", "--total", "512", NULL});
+        pid_t hog_pid = kt_spawn_in(hog, (char *[]){"memhog", "--total", "512", NULL});
         json_t *killed = kt_agent_expect(&a, "kill", hog_path, 20000);
         const char *reason = kt_json_str(killed, "reason");
         kt_log("hog killed for %s", reason);
@@ -249,7 +251,7 @@ void case_metrics_scraped_by_prometheus(void)
         snprintf(want, sizeof(want),
                  "\ncgmem_container_actions_total{id=\"%s\",action=\"kill\",reason=\"%s\"} 1\n",
                  hog_path, reason);
-        struct answer scrape = scrape_until(want, 5000);
+        struct answer scrape = scrape_until(want, true, 5000);
         promtool_check(&scrape);
         free(scrape.body);
 
@@ -272,6 +274,16 @@ void case_metrics_scraped_by_prometheus(void)
                   "Prometheus has %.0f bytes, the kernel %llu (memory.current %llu)", wset,
                   (unsigned long long) kernel, (unsigned long long) current);
         KT_ASSERT(query_one("up{job=\"cgmem\"}") == 1, "the target is not up");
+
+        /* The cardinality is bounded: a container that is gone leaves the output. */
+        KT_ASSERT(kt_wait(hog_pid, 10000) != -1, "the hog outlived its kill");
+        KT_ASSERT(unlinkat(cg, "hog", AT_REMOVEDIR) == 0, "rmdir hog: %m");
+        kt_agent_expect(&a, "container_gone", hog_path, 5000);
+        snprintf(want, sizeof(want), "id=\"%s\"", hog_path);
+        scrape = scrape_until(want, false, 5000);
+        snprintf(want, sizeof(want), "id=\"%s\"", steady_path);
+        KT_ASSERT(strstr(scrape.body, want), "the scrape lost the steady container too");
+        free(scrape.body);
 
         kill(prom, SIGTERM);
         KT_ASSERT(kt_wait(prom, 20000) != -1, "prometheus did not stop");
