@@ -181,14 +181,21 @@ $(BENCH_RECORDER): tests/bench/recorder-cost.c supervisor/recorder/recorder.c su
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^
 
-bench: cgmem cgmem-names $(BENCH_FLOOR) $(BENCH_RECORDER)
+bench: cgmem cgmem-names $(BENCH_FLOOR) $(BENCH_RECORDER) $(BENCH_METRICS_SERVE)
 	$(BENCH_RECORDER)
 	BUILD=$(BUILD) tests/bench/agent-bench
+	$(BENCH_METRICS_SERVE)
 	BUILD=$(BUILD) tests/bench/metrics-bench
 
-# What the Prometheus metrics cost at 1 000 containers: scrapes, the loop, RSS (the second half
-# of make bench; tests/bench/README.md, "Metrics benchmark").
-bench-metrics: cgmem cgmem-names
+# What the Prometheus metrics cost at 1 000 containers: a scrape of the real server in-process,
+# then the agent in the VM (scrapes, the loop, RSS); tests/bench/README.md, "Metrics benchmark".
+BENCH_METRICS_SERVE := $(BUILD)/bench/metrics-serve
+$(BENCH_METRICS_SERVE): tests/bench/metrics-serve.c $(SUP_TESTABLE_OBJS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(SUP_TESTABLE_OBJS) $(LIB) $(PKG_LIBS)
+
+bench-metrics: cgmem cgmem-names $(BENCH_METRICS_SERVE)
+	$(BENCH_METRICS_SERVE)
 	BUILD=$(BUILD) tests/bench/metrics-bench
 
 # Kill-before-OOM reaction benchmark in the test VM (tests/bench/README.md).
