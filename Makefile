@@ -174,13 +174,19 @@ $(BENCH_FLOOR): tests/bench/pread-floor.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
-# The agent's CPU per container per round and RSS against the pread floor, at 1 000 and
-# 10 000 cgroups in the test VM (tests/bench/README.md).
+# What serving the metrics costs, in-process (tests/bench/README.md, "Metrics benchmark").
+BENCH_METRICS_SERVE := $(BUILD)/bench/metrics-serve
+$(BENCH_METRICS_SERVE): tests/bench/metrics-serve.c $(SUP_TESTABLE_OBJS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(SUP_TESTABLE_OBJS) $(LIB) $(PKG_LIBS)
+
 BENCH_RECORDER := $(BUILD)/bench/recorder-cost
 $(BENCH_RECORDER): tests/bench/recorder-cost.c supervisor/recorder/recorder.c supervisor/recorder/story.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^
 
+# The agent's CPU per container per round and RSS against the pread floor, at 1 000 and
+# 10 000 cgroups in the test VM (tests/bench/README.md).
 bench: cgmem cgmem-names $(BENCH_FLOOR) $(BENCH_RECORDER) $(BENCH_METRICS_SERVE)
 	$(BENCH_RECORDER)
 	BUILD=$(BUILD) tests/bench/agent-bench
@@ -189,11 +195,6 @@ bench: cgmem cgmem-names $(BENCH_FLOOR) $(BENCH_RECORDER) $(BENCH_METRICS_SERVE)
 
 # What the Prometheus metrics cost at 1 000 containers: a scrape of the real server in-process,
 # then the agent in the VM (scrapes, the loop, RSS); tests/bench/README.md, "Metrics benchmark".
-BENCH_METRICS_SERVE := $(BUILD)/bench/metrics-serve
-$(BENCH_METRICS_SERVE): tests/bench/metrics-serve.c $(SUP_TESTABLE_OBJS) $(LIB)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(SUP_TESTABLE_OBJS) $(LIB) $(PKG_LIBS)
-
 bench-metrics: cgmem cgmem-names $(BENCH_METRICS_SERVE)
 	$(BENCH_METRICS_SERVE)
 	BUILD=$(BUILD) tests/bench/metrics-bench
