@@ -23,7 +23,11 @@ CGMEM_NAMES := $(BINDIR)/cgmem-names
 # TLS and a dozen more libraries) are the cgmem-names helper's (supervisor/names-helper/).
 AGENT_PKGS := jansson libsystemd libseccomp
 PKGS := $(AGENT_PKGS) libcurl libprotobuf-c
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+# libmicrohttpd's header only: the agent loads the library with dlopen when it serves
+# metrics, so that GnuTLS and the libraries below it stay out of it otherwise
+# (supervisor/metrics/mhd.h).
+HEADER_PKGS := libmicrohttpd
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) $(HEADER_PKGS) 2>/dev/null)
 AGENT_LIBS = $(shell $(PKG_CONFIG) --libs $(AGENT_PKGS) 2>/dev/null) -lm
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
 
@@ -67,7 +71,8 @@ HELPER_BINS := $(HELPER_SRCS:%.c=$(BUILD)/%)
 FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/fuzz/%)
 
 .PHONY: all check unit unit-asan fuzz fuzz-smoke vm-check deps bench-deps install demo format \
-	clean bench bench-libcgroup bench-reaction bench-verdicts bench-node bench-volume bench-soak helpers install-debs
+	clean bench bench-metrics bench-libcgroup bench-reaction bench-verdicts bench-node \
+	bench-volume bench-soak helpers install-debs
 all: $(CGMEM) $(CGMEM_NAMES)
 
 $(BUILD)/%.o: %.c
@@ -119,10 +124,10 @@ unit-asan:
 
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 10
-# The fuzzed code: cgroupfs/ (the kernel-log and /proc parsers too), cri/, names messages
-# and event writer.
+# The fuzzed code: cgroupfs/ (the kernel-log and /proc parsers too), cri/, names messages,
+# the event writer, and the metrics' listen addresses and label values.
 FUZZ_LIB_SRCS = $(LIB_SRCS) $(PROTO_GEN_SRCS) supervisor/names/names-wire.c \
-	supervisor/emit/json-writer.c
+	supervisor/emit/json-writer.c supervisor/metrics/listen.c supervisor/metrics/snapshot.c
 $(BUILD)/fuzz/tests/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -std=gnu17 -D_GNU_SOURCE -I. -Isupervisor -I$(BUILD)/gen -g -O1 \
@@ -169,16 +174,30 @@ $(BENCH_FLOOR): tests/bench/pread-floor.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
-# The agent's CPU per container per round and RSS against the pread floor, at 1 000 and
-# 10 000 cgroups in the test VM (tests/bench/README.md).
+# What serving the metrics costs, in-process (tests/bench/README.md, "Metrics benchmark").
+BENCH_METRICS_SERVE := $(BUILD)/bench/metrics-serve
+$(BENCH_METRICS_SERVE): tests/bench/metrics-serve.c $(SUP_TESTABLE_OBJS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(SUP_TESTABLE_OBJS) $(LIB) $(PKG_LIBS)
+
 BENCH_RECORDER := $(BUILD)/bench/recorder-cost
 $(BENCH_RECORDER): tests/bench/recorder-cost.c supervisor/recorder/recorder.c supervisor/recorder/story.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^
 
-bench: cgmem cgmem-names $(BENCH_FLOOR) $(BENCH_RECORDER)
+# The agent's CPU per container per round and RSS against the pread floor, at 1 000 and
+# 10 000 cgroups in the test VM (tests/bench/README.md).
+bench: cgmem cgmem-names $(BENCH_FLOOR) $(BENCH_RECORDER) $(BENCH_METRICS_SERVE)
 	$(BENCH_RECORDER)
 	BUILD=$(BUILD) tests/bench/agent-bench
+	$(BENCH_METRICS_SERVE)
+	BUILD=$(BUILD) tests/bench/metrics-bench
+
+# What the Prometheus metrics cost at 1 000 containers: a scrape of the real server in-process,
+# then the agent in the VM (scrapes, the loop, RSS); tests/bench/README.md, "Metrics benchmark".
+bench-metrics: cgmem cgmem-names $(BENCH_METRICS_SERVE)
+	$(BENCH_METRICS_SERVE)
+	BUILD=$(BUILD) tests/bench/metrics-bench
 
 # Kill-before-OOM reaction benchmark in the test VM (tests/bench/README.md).
 bench-reaction: cgmem cgmem-names $(HELPER_BINS)
@@ -217,7 +236,8 @@ check: deps
 DEB_DEPS := gcc make pkg-config clang libclang-rt-14-dev clang-format libjansson-dev \
 	libsystemd-dev libseccomp-dev libcurl4-openssl-dev libcmocka-dev libprotobuf-c-dev \
 	protobuf-c-compiler qemu-system-x86 busybox-static cpio kmod python3 libcgroup-dev strace \
-	python3-jsonschema tmux docker.io containerd runc python3-grpcio systemd
+	python3-jsonschema tmux docker.io containerd runc python3-grpcio systemd libmicrohttpd-dev \
+	prometheus
 # What the benchmarks compare cgmem with, on top of DEB_DEPS (the guest runs the host's programs).
 BENCH_DEB_DEPS := earlyoom nohang systemd systemd-oomd stress-ng
 # Boots the test VM and shows cgmem at work there (tests/vm/demo).

@@ -19,6 +19,7 @@
 #include "cgroupfs/mount.h"
 #include "cgroupfs/parse.h"
 #include "emit/emit.h"
+#include "exporter.h"
 #include "names/names-session.h"
 #include "names/names.h"
 #include "registry/cgroot.h"
@@ -254,11 +255,21 @@ static void restart_emitter(struct agent *a)
         a->pipeline.emitter = a->emitter;
 }
 
+/* The listener is bound before the seccomp filter: [metrics] is read once, at start. */
+static bool metrics_changed(const struct cgmem_config *x, const struct cgmem_config *y)
+{
+        return !same_string(x->metrics_listen, y->metrics_listen) ||
+               !same_string(x->metrics_textfile_dir, y->metrics_textfile_dir) ||
+               x->metrics_textfile_interval_usec != y->metrics_textfile_interval_usec;
+}
+
 void agent_reload(struct agent *a, struct cgmem_config *current, struct cgmem_config *next)
 {
         bool events = events_changed(current, next), psi = psi_changed(current, next);
         struct names_config nc = names_config_of(next);
 
+        if (metrics_changed(current, next))
+                log_warning("[metrics] changed: the change takes effect when cgmem restarts");
         if (psi)
                 for (struct cgroup *cg = a->registry.head; cg; cg = cg->next)
                         psi_disarm(a, cg);
@@ -323,9 +334,13 @@ int agent_start(struct agent *a, const struct cgmem_config *c, bool once, int (*
                 log_error("cannot walk the cgroup tree: %s", strerror(-r));
                 return r;
         }
+        /* A TCP listener only before the filter (it refuses such sockets); threads after it. */
+        if (!once)
+                exporter_open(a);
         r = sandbox_apply(SANDBOX_AGENT);
         if (r < 0)
                 log_warning("no seccomp filter: %s", strerror(-r));
+        exporter_start(a);
         return 0;
 }
 
@@ -352,6 +367,8 @@ void agent_round(struct agent *a, uint64_t now)
         }
         a->last_round_usec = now;
         a->rounds++;
+        metrics_histogram_observe(&a->round_duration, now_usec() - now);
+        exporter_publish(a);
 }
 
 static int on_sample_timer(sd_event_source *s, uint64_t usec, void *userdata)
@@ -417,6 +434,7 @@ void agent_restore(struct agent *a)
 
 void agent_stop(struct agent *a)
 {
+        exporter_stop(a);
         if (a->emitter)
                 emitter_drain(a->emitter, 2 * 1000000);
         registry_done(&a->registry);

@@ -14,12 +14,14 @@
 #include "cgroupfs/meminfo.h"
 #include "config/config.h"
 #include "emit/records.h"
+#include "metrics/snapshot.h"
 #include "node.h"
 #include "oom.h"
 #include "pipeline.h"
 #include "registry/registry.h"
 
 struct emitter;
+struct metrics_server;
 struct names;
 
 struct agent_features {
@@ -57,6 +59,10 @@ struct agent {
         unsigned rounds;
         uint64_t last_round_usec;
         bool once;
+
+        struct metrics_server *metrics; /* NULL: [metrics] off (exporter.h) */
+        struct metrics_histogram round_duration;
+        int metrics_textfile_status; /* the last one said in the log */
 };
 
 /* Every descriptor closed (-1): what agent_stop may be given after any failure. */

@@ -58,6 +58,7 @@ struct container {
         bool emptied_after_kill;
         int kill_failed_errno;     /* the last kill's error while kills fail; 0: none */
         uint64_t kill_failed_usec; /* when a kill_failed was last reported */
+        uint32_t actions[_ACTION_MAX][_REASON_MAX]; /* what cgmem did, for the metrics */
 
         /* the loop's */
         struct psi_trigger trigger;

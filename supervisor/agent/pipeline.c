@@ -162,6 +162,18 @@ static bool decide(struct pipeline *p, struct container *c, struct policy_decisi
 
 /* ---- act, then emit ---- */
 
+/* An action done (r >= 0) or refused, counted for the metrics. */
+static void count_action(struct pipeline *p, struct container *c, enum policy_action action,
+                         enum policy_reason reason, int r)
+{
+        if (r < 0) {
+                p->action_failures[action]++;
+                return;
+        }
+        p->actions[action][reason]++;
+        c->actions[action][reason]++;
+}
+
 static struct event_action action_of(const struct container *c, enum policy_reason reason,
                                      enum wake why, uint64_t latency,
                                      const struct policy_decision *d)
@@ -227,6 +239,7 @@ static void change_high(struct pipeline *p, struct container *c, const struct po
                 act->drop_band(act->userdata, c->cg);
                 return;
         }
+        count_action(p, c, d->action, d->reason, r);
         if (r >= 0)
                 c->high_written_bytes = d->high_bytes;
         else if (d->action == ACTION_GUARD)
@@ -304,6 +317,7 @@ void pipeline_kill(struct pipeline *p, struct container *c, const struct kill_or
         uint64_t now = p->now(), latency = now - k->signal_usec;
         if (errno_is_gone(r) || (r < 0 && !kill_failure_is_news(p, c, r)))
                 return;
+        count_action(p, c, ACTION_KILL, k->reason, r);
         struct policy_state verdict = c->policy;
         if (r >= 0) {
                 give_back_high(p, c);
@@ -347,6 +361,7 @@ static void act(struct pipeline *p, struct container *c, const struct policy_dec
         case ACTION_YIELD: {
                 struct event_who who = container_who(c, p->names);
                 p->actuator->drop_band(p->actuator->userdata, c->cg);
+                count_action(p, c, ACTION_YIELD, d->reason, 0);
                 emitter_emit(p->emitter, event_yield(&who, d->high_bytes, c->cg->sample.max_bytes));
                 break;
         }

@@ -67,6 +67,9 @@ struct pipeline {
         bool node_short;                    /* the node is short of memory: growers may be killed */
         bool once;                          /* cgmem run --once: look, never act */
         bool xattr_warned;                  /* said once that the band's xattrs cannot be kept */
+        /* What cgmem did since it started (the metrics): done, and refused by the kernel. */
+        uint64_t actions[_ACTION_MAX][_REASON_MAX];
+        uint64_t action_failures[_ACTION_MAX];
 };
 
 /* A kill the node-pressure ranking asks for, with its own details. */

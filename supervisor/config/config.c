@@ -17,6 +17,7 @@
 #include "cgroupfs/macro.h"
 #include "cgroupfs/parse.h"
 #include "cgroupfs/psi.h"
+#include "metrics/listen.h"
 
 /* Longer lines are a mistake (or not a config file): refuse them rather than guess. */
 #define CONFIG_LINE_MAX 4096
@@ -36,6 +37,7 @@ enum key_type {
         KEY_GLOBS,
         KEY_STALL,
         KEY_MARKS,
+        KEY_LISTEN,
         KEY_TYPE_MAX,
 };
 
@@ -114,6 +116,10 @@ static const struct config_key config_keys[] = {
         KEY("runtimes", "timeout", KEY_DURATION, uint64_t, runtime_timeout_usec, "2s"),
         KEY("runtimes", "names_ttl", KEY_DURATION, uint64_t, names_ttl_usec, "60min"),
         KEY("runtimes", "retry_max", KEY_DURATION, uint64_t, names_retry_max_usec, "1min"),
+        KEY("metrics", "listen", KEY_LISTEN, char *, metrics_listen, ""),
+        KEY("metrics", "textfile_dir", KEY_PATH, char *, metrics_textfile_dir, ""),
+        KEY("metrics", "textfile_interval", KEY_DURATION, uint64_t, metrics_textfile_interval_usec,
+            "15s"),
         KEY("agent", "dry_run", KEY_BOOL, int, dry_run, "no"),
         KEY("agent", "mlock", KEY_BOOL, int, mlock, "yes"),
 };
@@ -501,6 +507,24 @@ static int parse_stall(const char *v, void *field, const struct config_key *k,
         return 0;
 }
 
+/* Where the metrics are served: empty (off), ADDRESS:PORT or unix:/PATH (metrics/listen.h). */
+static int parse_listen(const char *v, void *field, const struct config_key *k,
+                        struct config_error *err)
+{
+        struct metrics_listen l;
+        const char *why;
+        char *copy;
+
+        if (v[0] != '\0' && metrics_listen_parse(v, &l, &why) < 0)
+                return key_fail(err, k, SHOWN ": %s", v, why);
+        copy = strdup(v);
+        if (!copy)
+                return -ENOMEM;
+        free(*(char **) field);
+        *(char **) field = copy;
+        return 0;
+}
+
 /* ---- value printers: " value" in the file's syntax, nothing for an empty value ---- */
 
 static void print_bool(const void *field, FILE *f)
@@ -629,6 +653,7 @@ static const struct key_ops key_ops[KEY_TYPE_MAX] = {
         [KEY_GLOBS] = {parse_globs, print_globs, release_globs, dup_globs},
         [KEY_STALL] = {parse_stall, print_stall, NULL, NULL},
         [KEY_MARKS] = {parse_marks, print_globs, release_globs, dup_globs},
+        [KEY_LISTEN] = {parse_listen, print_path, release_path, dup_path},
 };
 
 static void *field_of(struct cgmem_config *c, const struct config_key *k)
@@ -934,6 +959,18 @@ static int validate_sampling(const struct cgmem_config *c, struct config_error *
         return 0;
 }
 
+#define TEXTFILE_INTERVAL_MIN_USEC USEC_PER_SEC
+
+static int validate_metrics(const struct cgmem_config *c, struct config_error *err)
+{
+        char a[DURATION_STR_MAX];
+
+        if (c->metrics_textfile_interval_usec < TEXTFILE_INTERVAL_MIN_USEC)
+                return fail(err, "[metrics] textfile_interval: %s is below 1s",
+                            format_duration(c->metrics_textfile_interval_usec, a));
+        return 0;
+}
+
 static int validate_events(const struct cgmem_config *c, struct config_error *err)
 {
         if (c->events_queue < QUEUE_MIN)
@@ -955,6 +992,8 @@ int config_validate(const struct cgmem_config *c, struct config_error *err)
                 r = validate_psi(c, err);
         if (r >= 0)
                 r = validate_events(c, err);
+        if (r >= 0)
+                r = validate_metrics(c, err);
         if (r < 0)
                 set_where(err, "configuration");
         return r;

@@ -78,6 +78,11 @@ struct cgmem_config {
         uint64_t names_ttl_usec;       /* names_ttl = 60min : then asked again */
         uint64_t names_retry_max_usec; /* retry_max = 1min : an unknown id, asked again */
 
+        /* [metrics]: Prometheus' text format, served or written (supervisor/metrics/server.h) */
+        char *metrics_listen;                    /* listen = (off) : 127.0.0.1:9847, unix:/PATH */
+        char *metrics_textfile_dir;              /* textfile_dir = (off) : node_exporter's */
+        uint64_t metrics_textfile_interval_usec; /* textfile_interval = 15s */
+
         /* [agent] */
         int dry_run; /* dry_run = no */
         int mlock;   /* mlock = yes */

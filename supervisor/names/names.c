@@ -59,8 +59,9 @@ struct names {
         sd_event_source *exited;  /* on a pidfd of the helper: readable once it exited */
         sd_event_source *restart; /* a timer */
         uint64_t started_usec, backoff_usec;
-        bool failing; /* said in the log; said again when it is back */
-        bool killed;  /* by us, which the log said already */
+        uint64_t starts; /* helpers started, for the metrics' restarts */
+        bool failing;    /* said in the log; said again when it is back */
+        bool killed;     /* by us, which the log said already */
 
         char **queue; /* messages the socket did not take yet, from queue_head on */
         size_t queue_head, queue_len, queue_cap;
@@ -308,6 +309,7 @@ static int start_helper(struct names *n)
                 return r;
         }
         n->started_usec = now_usec();
+        n->starts++;
         n->seq_sent = n->seq_handled = 0;
         for (struct known *k = n->tracked_head; k && n->fd >= 0; k = k->next)
                 send_track(n, k);
@@ -642,6 +644,11 @@ const struct container_meta *names_get(struct names *n, const char *id)
         struct known *k = n && id && id[0] ? hashmap_get_string(n->tracked, id) : NULL;
 
         return k && k->said ? &k->meta : NULL;
+}
+
+uint64_t names_restarts(const struct names *n)
+{
+        return n && n->starts > 1 ? n->starts - 1 : 0;
 }
 
 unsigned names_busy(const struct names *n)

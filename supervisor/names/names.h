@@ -56,6 +56,9 @@ void names_untrack(struct names *n, const char *id);
 /* What the helper said of id, or NULL. Never starts I/O. */
 const struct container_meta *names_get(struct names *n, const char *id);
 
+/* Times a helper was started after the first: it died, hung, or its configuration changed. */
+uint64_t names_restarts(const struct names *n);
+
 /* Lookups queued or in flight, and messages the helper has not handled yet: `cgmem ps`
  * waits until none are left. 0 while no helper runs. */
 unsigned names_busy(const struct names *n);

@@ -34,6 +34,7 @@ void case_node_k8s_sheds_besteffort(void);
 void case_enforce_restart_adopts_band(void);
 void case_enforce_stuck_at_high_killed(void);
 void case_enforce_stuck_at_high_released(void);
+void case_metrics_scraped_by_prometheus(void);
 void case_agent_sighup_reopens_events_file(void);
 void case_names_docker(void);
 void case_names_docker_label_avoids_kill(void);

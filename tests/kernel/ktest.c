@@ -43,6 +43,7 @@ static const struct kt_case cases[] = {
         {"enforce_restart_adopts_band", case_enforce_restart_adopts_band},
         {"enforce_stuck_at_high_killed", case_enforce_stuck_at_high_killed},
         {"enforce_stuck_at_high_released", case_enforce_stuck_at_high_released},
+        {"metrics_scraped_by_prometheus", case_metrics_scraped_by_prometheus},
         {"names_hung_runtime_does_not_slow_agent", case_names_hung_runtime_does_not_slow_agent},
         {"names_docker", case_names_docker},
         {"names_docker_label_avoids_kill", case_names_docker_label_avoids_kill},

@@ -97,6 +97,9 @@ static void assert_config_equal(const struct cgmem_config *a, const struct cgmem
                             sizeof(double));
         assert_true(a->episode_quiet_usec == b->episode_quiet_usec);
         assert_true(a->episode_summary_usec == b->episode_summary_usec);
+        assert_string_equal(a->metrics_listen, b->metrics_listen);
+        assert_string_equal(a->metrics_textfile_dir, b->metrics_textfile_dir);
+        assert_true(a->metrics_textfile_interval_usec == b->metrics_textfile_interval_usec);
         assert_int_equal(a->dry_run, b->dry_run);
         assert_int_equal(a->mlock, b->mlock);
 }
@@ -123,6 +126,9 @@ static void assert_defaults(const struct cgmem_config *c)
         assert_true(c->kernel_memory_change_pct == 5.0);
         assert_true(c->episode_quiet_usec == 60 * SEC);
         assert_true(c->episode_summary_usec == 15 * 60 * SEC);
+        assert_string_equal(c->metrics_listen, "");
+        assert_string_equal(c->metrics_textfile_dir, "");
+        assert_true(c->metrics_textfile_interval_usec == 15 * SEC);
         assert_int_equal(c->dry_run, 0);
         assert_int_equal(c->mlock, 1);
 }
@@ -206,7 +212,7 @@ static void test_example_config(void **state)
                 *o++ = text[i];
         }
         *o = '\0';
-        assert_int_equal(keys, 50);
+        assert_int_equal(keys, 53);
         assert_int_equal(load_text(&c, out, &err, NULL, 0), 0);
         assert_config_equal(&c, &d);
         assert_defaults(&c);
@@ -587,6 +593,13 @@ static void test_set_errors(void **state)
                 {"psi.=2s", {"no key before", "[psi]"}},
                 {"psi.window=2", {"[psi] window: \"2\" has no unit", "us, ms, s or min"}},
                 {"sampling.interval.x=1s", {"unknown key \"interval.x\"", "[sampling]"}},
+                {"metrics.listen=localhost:9847", {"[metrics] listen", "not a numeric address"}},
+                {"metrics.listen=127.0.0.1", {"[metrics] listen", "no port"}},
+                {"metrics.listen=127.0.0.1:0", {"[metrics] listen", "1 to 65535"}},
+                {"metrics.listen=127.0.0.1:65536", {"[metrics] listen", "1 to 65535"}},
+                {"metrics.listen=[::1:9847", {"[metrics] listen", "numeric address"}},
+                {"metrics.listen=unix:run/x.sock", {"[metrics] listen", "absolute path"}},
+                {"metrics.textfile_dir=tmp", {"[metrics] textfile_dir", "absolute path"}},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -646,6 +659,8 @@ static void test_validate(void **state)
                 {"events.queue=16", NULL, NULL},
                 {"events.queue=15", NULL, "[events] queue"},
                 {"events.kernel_memory_interval=0s", NULL, "kernel_memory_interval"},
+                {"metrics.textfile_interval=1s", NULL, NULL},
+                {"metrics.textfile_interval=999ms", NULL, "[metrics] textfile_interval"},
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -745,6 +760,11 @@ static void test_write_defaults(void **state)
                                   "names_ttl = 60min\n"
                                   "retry_max = 1min\n"
                                   "\n"
+                                  "[metrics]\n"
+                                  "listen =\n"
+                                  "textfile_dir =\n"
+                                  "textfile_interval = 15s\n"
+                                  "\n"
                                   "[agent]\n"
                                   "dry_run = no\n"
                                   "mlock = yes\n");
@@ -783,6 +803,10 @@ static void test_round_trip(void **state)
                 "cgroup.root=",
                 "events.file=/a b #c",
                 "cgroup.containers=/only",
+                "metrics.listen=[::1]:9847",
+                "metrics.listen=unix:/run/cgmem/metrics.sock",
+                "metrics.listen=0.0.0.0:1",
+                "metrics.textfile_dir=/var/lib/node_exporter/textfile_collector",
         };
         struct cgmem_config c;
         struct config_error err;
