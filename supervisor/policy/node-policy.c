@@ -15,11 +15,11 @@
 /* MemAvailable moves by a few MiB on its own: a new low must be this much lower. */
 #define NOISE_BYTES (1 * MiB)
 /*
- * Below the floor, the headroom must go on falling for this long, or down to a
- * quarter of the floor: a fill that stops just below it (bench-node d: a batch
- * job that leaves 3.4 % of the node) is a lean node the kernel lets live.
+ * Below the floor, the headroom must go on falling down to a quarter of it: a
+ * fill that stops below the floor is a lean node the kernel lets live
+ * (bench-node d: a batch job unpaced to 92 % of what was free went on falling
+ * for more than a second below the floor in the VM, and stopped at 1.6 %).
  */
-#define FLOOR_CONFIRM_USEC    UINT64_C(1000000)
 #define EXHAUSTED_FLOOR_SHARE 4
 /*
  * A trajectory is acted on before the floor only when the node shows it is
@@ -33,9 +33,6 @@
 #define CONFIRM_PSI_FULL_PERMYRIAD 100
 #define CONFIRM_REFAULTS           (CONFIRM_SPAN_USEC / USEC_PER_SEC * 256)
 #define LEAK_FALL_USEC             (30 * UINT64_C(1000000))
-/* Floor and pressure rank by this much of a candidate's growth. */
-#define SHORT_HORIZON_SEC 10.0
-
 void node_config_defaults(struct node_config *c)
 {
         *c = (struct node_config){
@@ -183,20 +180,12 @@ static bool still_falling(const struct node_config *c, const struct node_state *
         return s->fall_start_usec && now - s->low_usec <= c->pause_usec;
 }
 
-/* At the floor and still falling: down to a quarter of it, or for a second below it. */
-static bool floor_reached(const struct node_config *c, struct node_state *s,
+/* Down to a quarter of the floor and still falling. */
+static bool floor_reached(const struct node_config *c, const struct node_state *s,
                           const struct node_evidence *e, uint64_t now)
 {
-        if (e->headroom_bytes > e->floor_bytes) {
-                s->floor_since_usec = 0;
-                return false;
-        }
-        if (!s->floor_since_usec)
-                s->floor_since_usec = now;
-        if (!still_falling(c, s, now))
-                return false;
-        return e->headroom_bytes <= e->floor_bytes / EXHAUSTED_FLOOR_SHARE ||
-               s->low_usec >= s->floor_since_usec + FLOOR_CONFIRM_USEC;
+        return e->headroom_bytes <= e->floor_bytes / EXHAUSTED_FLOOR_SHARE &&
+               still_falling(c, s, now);
 }
 
 static bool trajectory_confirmed(const struct node_evidence *e)
@@ -328,9 +317,8 @@ static double score_of(const struct node_config *c, enum node_rule rule,
                        const struct victim_candidate *v)
 {
         double above = fmax((double) v->footprint_bytes - (double) v->protected_bytes, 0);
-        double horizon = rule == NODE_RULE_TRAJECTORY
-                                 ? (double) c->horizon_usec / (double) USEC_PER_SEC
-                                 : SHORT_HORIZON_SEC;
+        /* Growth weighs as much at the floor: a steady container is no runaway. */
+        double horizon = (double) c->horizon_usec / (double) USEC_PER_SEC;
 
         if (rule == NODE_RULE_SWAP)
                 return (double) v->swap_bytes;

@@ -13,7 +13,7 @@
  * be had (MemAvailable, plus free swap that does not itself live in RAM):
  *
  *  - floor: the headroom below mem_floor of the node and still falling, down to
- *    a quarter of the floor or for a second below it: the kernel is about to
+ *    a quarter of the floor: the kernel is about to
  *    reclaim the node's own code and freeze. A fill that stops just below the
  *    floor is a lean node, not a dying one: the kernel lets it live, so must we.
  *  - trajectory: the headroom falling without a pause for at least sustain,
@@ -89,7 +89,6 @@ struct node_state {
         uint64_t low_bytes; /* the lowest headroom of the fall */
         uint64_t low_usec;  /* when it was reached */
         double fall_bytes_per_sec;
-        uint64_t floor_since_usec;    /* 0: above the floor */
         uint64_t pressure_since_usec; /* 0: below pressure_full */
         uint64_t hold_until_usec;
         struct node_point history[NODE_HISTORY]; /* a ring, a point a second at most */
@@ -152,8 +151,8 @@ struct victim_candidate {
  * before unmarked before avoid-marked (protect-marked are never candidates: they
  * go to the end and *ret_eligible excludes them); then by QoS class as kubelet
  * evicts; then by score. The score is what killing it would give back soon:
- * its footprint above its protection plus its growth over the rule's horizon
- * (10 s for floor and pressure, horizon for trajectory), or its swap (swap).
+ * its footprint above its protection plus its growth over horizon (a grower
+ * before a steady container, whatever the rule), or its swap (swap).
  */
 void node_rank_victims(const struct node_config *c, enum node_rule rule, struct victim_candidate *v,
                        unsigned n, unsigned *ret_eligible);

@@ -275,7 +275,7 @@ static void test_lean_but_stable(void **unused)
                       "acted on a fill that stopped below the floor");
 }
 
-/* A fill that goes on below the floor, slower (5 MiB/s): a second of it there, then floor. */
+/* A fill that goes on below the floor, slower (5 MiB/s): the floor at a quarter of it. */
 static double creeping_below(uint64_t t)
 {
         double fast = 800 - 300.0 * (double) t / 1000;
@@ -291,8 +291,8 @@ static void test_falling_below_floor(void **unused)
         sim_init(&s, "creeping below the floor");
         uint64_t at = run(&s, 10000, 100, creeping_below, &r);
         assert_int_equal(r, NODE_RULE_FLOOR);
-        /* Below 40.96 MiB from 2600 ms; a new low a second later, at 3600. */
-        assert_int_equal(at, 3600);
+        /* Below 40.96 MiB from 2600 ms; at 10.24 MiB, a quarter of it, from 7600. */
+        assert_int_equal(at, 7600);
 }
 
 /* A fall that pauses for more than 2 s starts over: sustain counts from the new fall. */
@@ -436,14 +436,13 @@ static void test_rank_tiers(void **unused)
         node_rank_victims(&c, NODE_RULE_FLOOR, v, 7, &eligible);
         assert_int_equal(eligible, 6);
         expect_order(v, 7, order);
-        /* besteffort-small: 50 MiB + 10 s of 1 MiB/s. */
-        assert_true(fabs(v[1].score - 60.0 * MiB) < 1);
+        /* besteffort-small: 50 MiB + 120 s of 1 MiB/s. */
+        assert_true(fabs(v[1].score - 170.0 * MiB) < 1);
 }
 
 /*
- * The same node seen by the floor (10 s of growth) and by the trajectory (120 s):
- * a steady 400 MiB holder ranks above a 4 MiB/s leak of 20 MiB at the floor, the
- * leak above it on its trajectory.
+ * A steady 400 MiB holder and a 4 MiB/s leak of 20 MiB: the leak first, at the
+ * floor as on its trajectory (bench-node c: the floor killed the steady one).
  */
 static void test_rank_horizon(void **unused)
 {
@@ -457,7 +456,7 @@ static void test_rank_horizon(void **unused)
 
         node_config_defaults(&c);
         node_rank_victims(&c, NODE_RULE_FLOOR, v, 2, &eligible);
-        expect_order(v, 2, (const char *const[]){"steady", "leak"});
+        expect_order(v, 2, (const char *const[]){"leak", "steady"});
         node_rank_victims(&c, NODE_RULE_TRAJECTORY, v, 2, &eligible);
         expect_order(v, 2, (const char *const[]){"leak", "steady"});
         assert_true(fabs(v[0].score - 500.0 * MiB) < 1);
