@@ -119,9 +119,10 @@ unit-asan:
 
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 10
-# The fuzzed code: cgroupfs/, cri/, and the supervisor's kernel-log parser, names messages
-# and event writer.
+# The fuzzed code: cgroupfs/, cri/, and the supervisor's kernel-log parser, names messages,
+# own-cgroup parsers and event writer.
 FUZZ_LIB_SRCS = $(LIB_SRCS) $(PROTO_GEN_SRCS) supervisor/names/names-wire.c \
+	supervisor/registry/self-cgroup.c \
 	supervisor/emit/json-writer.c
 $(BUILD)/fuzz/tests/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS)
 	@mkdir -p $(@D)
