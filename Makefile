@@ -3,6 +3,8 @@
 #   make check      install build deps, unit tests (plain and ASan/UBSan), fuzz smoke, VM suite
 #   make fuzz       build the libFuzzer targets (clang)
 #   make install    PREFIX=/usr/local LIBEXECDIR=$(PREFIX)/libexec/cgmem DESTDIR=
+#   make deb        build/cgmem_<version>_amd64.deb (Debian package, installs to /usr)
+#   make image      build/cgmem-image.tar, the OCI image cgmem:<version> the DaemonSet runs
 #   make demo       boot the test VM and show cgmem at work
 #   make deps       install the Debian packages the build and tests need (idempotent)
 
@@ -67,7 +69,8 @@ HELPER_BINS := $(HELPER_SRCS:%.c=$(BUILD)/%)
 FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/fuzz/%)
 
 .PHONY: all check unit unit-asan fuzz fuzz-smoke vm-check deps bench-deps install demo format \
-	clean bench bench-libcgroup bench-reaction bench-verdicts bench-node helpers install-debs
+	clean bench bench-libcgroup bench-reaction bench-verdicts bench-node helpers install-debs \
+	pkg-root deb image
 all: $(CGMEM) $(CGMEM_NAMES)
 
 $(BUILD)/%.o: %.c
@@ -230,14 +233,42 @@ install-debs:
 			--no-install-recommends $$missing >/dev/null; \
 	fi
 
+# The unit names the programs where this install puts them.
 install: $(CGMEM) $(CGMEM_NAMES)
-	install -Dm755 cgmem $(DESTDIR)$(PREFIX)/bin/cgmem
-	install -Dm755 cgmem-names $(DESTDIR)$(LIBEXECDIR)/cgmem-names
-	install -Dm644 deploy/cgmem.service $(DESTDIR)$(PREFIX)/lib/systemd/system/cgmem.service
+	install -Dm755 $(CGMEM) $(DESTDIR)$(PREFIX)/bin/cgmem
+	install -Dm755 $(CGMEM_NAMES) $(DESTDIR)$(LIBEXECDIR)/cgmem-names
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|/usr/local/|$(PREFIX)/|g' deploy/cgmem.service \
+		>$(DESTDIR)$(PREFIX)/lib/systemd/system/cgmem.service
+	chmod 644 $(DESTDIR)$(PREFIX)/lib/systemd/system/cgmem.service
 	install -Dm644 deploy/cgmem.conf $(DESTDIR)$(PREFIX)/share/doc/cgmem/cgmem.conf
 	install -Dm644 deploy/events.schema.json \
 		$(DESTDIR)$(PREFIX)/share/doc/cgmem/events.schema.json
-	install -Dm644 README.md deploy/EVENTS.md -t $(DESTDIR)$(PREFIX)/share/doc/cgmem
+	install -Dm644 README.md deploy/EVENTS.md deploy/daemonset.yaml \
+		-t $(DESTDIR)$(PREFIX)/share/doc/cgmem
+
+# A build for /usr, in a tree of its own (the helper's path is compiled in), installed
+# into a staging root: what the Debian package and the image are made of.
+PKG_BUILD := $(BUILD)/pkg
+PKG_ROOT := $(PKG_BUILD)/root
+DEB := $(BUILD)/cgmem_$(VERSION)_amd64.deb
+IMAGE := $(BUILD)/cgmem-image.tar
+
+pkg-root:
+	@$(MAKE) --no-print-directory BUILD=$(PKG_BUILD)/obj BINDIR=$(PKG_BUILD) PREFIX=/usr \
+		LIBEXECDIR=/usr/libexec/cgmem all
+	@rm -rf $(PKG_ROOT)
+	@$(MAKE) --no-print-directory BUILD=$(PKG_BUILD)/obj BINDIR=$(PKG_BUILD) PREFIX=/usr \
+		LIBEXECDIR=/usr/libexec/cgmem DESTDIR=$(CURDIR)/$(PKG_ROOT) install >/dev/null
+
+# cgmem_<version>_amd64.deb with dpkg-deb, no debhelper (deploy/debian/README.md).
+deb: pkg-root
+	deploy/debian/build $(PKG_ROOT) $(VERSION) $(DEB)
+
+# An OCI image of the two programs and their libraries, tagged as the DaemonSet names it.
+image: pkg-root
+	deploy/image/mkimage $(PKG_ROOT) $(IMAGE) cgmem:$(VERSION) /usr/bin/cgmem \
+		/usr/libexec/cgmem/cgmem-names
 
 format:
 	clang-format -i $(wildcard cgroupfs/*.[ch] cri/*.[ch] supervisor/*.[ch] supervisor/*/*.[ch] \
