@@ -36,3 +36,6 @@ void case_names_docker(void);
 void case_names_docker_label_avoids_kill(void);
 void case_names_containerd_cri_pod(void);
 void case_names_hung_runtime_does_not_slow_agent(void);
+void case_names_podman(void);
+void case_deploy_agent_in_cgroup_namespace(void);
+void case_deploy_daemonset_in_docker(void);

@@ -44,6 +44,9 @@ static const struct kt_case cases[] = {
         {"names_docker", case_names_docker},
         {"names_docker_label_avoids_kill", case_names_docker_label_avoids_kill},
         {"names_containerd_cri_pod", case_names_containerd_cri_pod},
+        {"names_podman", case_names_podman},
+        {"deploy_agent_in_cgroup_namespace", case_deploy_agent_in_cgroup_namespace},
+        {"deploy_daemonset_in_docker", case_deploy_daemonset_in_docker},
 };
 
 int main(int argc, char *argv[])
