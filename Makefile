@@ -69,8 +69,8 @@ HELPER_BINS := $(HELPER_SRCS:%.c=$(BUILD)/%)
 FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/fuzz/%)
 
 .PHONY: all check unit unit-asan fuzz fuzz-smoke vm-check deps bench-deps install demo format \
-	clean bench bench-libcgroup bench-reaction bench-verdicts bench-node helpers install-debs \
-	pkg-root deb image
+	clean bench bench-libcgroup bench-reaction bench-verdicts bench-node bench-volume helpers \
+	install-debs pkg-root deb image
 all: $(CGMEM) $(CGMEM_NAMES)
 
 $(BUILD)/%.o: %.c
@@ -122,8 +122,8 @@ unit-asan:
 
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 10
-# The fuzzed code: cgroupfs/, cri/, and the supervisor's kernel-log parser, names messages,
-# own-cgroup parsers and event writer.
+# The fuzzed code: cgroupfs/ (the kernel-log and /proc parsers too), cri/, names messages,
+# the agent's own-cgroup parsers and event writer.
 FUZZ_LIB_SRCS = $(LIB_SRCS) $(PROTO_GEN_SRCS) supervisor/names/names-wire.c \
 	supervisor/registry/self-cgroup.c \
 	supervisor/emit/json-writer.c
@@ -175,7 +175,13 @@ $(BENCH_FLOOR): tests/bench/pread-floor.c
 
 # The agent's CPU per container per round and RSS against the pread floor, at 1 000 and
 # 10 000 cgroups in the test VM (tests/bench/README.md).
-bench: cgmem cgmem-names $(BENCH_FLOOR)
+BENCH_RECORDER := $(BUILD)/bench/recorder-cost
+$(BENCH_RECORDER): tests/bench/recorder-cost.c supervisor/recorder/recorder.c supervisor/recorder/story.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^
+
+bench: cgmem cgmem-names $(BENCH_FLOOR) $(BENCH_RECORDER)
+	$(BENCH_RECORDER)
 	BUILD=$(BUILD) tests/bench/agent-bench
 
 # Kill-before-OOM reaction benchmark in the test VM (tests/bench/README.md).
@@ -193,6 +199,11 @@ bench-verdicts: bench-deps cgmem cgmem-names $(HELPER_BINS)
 # (tests/bench/README.md, "Node-pressure benchmark").
 bench-node: bench-deps cgmem cgmem-names $(HELPER_BINS)
 	BUILD=$(BUILD) tests/bench/node/run
+
+# The event stream's volume: a fixed mix of containers for 10 minutes, lines by type and per
+# container-hour, against the budget (tests/bench/README.md, "Volume benchmark").
+bench-volume: cgmem cgmem-names $(HELPER_BINS) $(BUILD)/cache.bin
+	BUILD=$(BUILD) tests/bench/volume/run
 
 check: deps
 	$(MAKE) --no-print-directory all

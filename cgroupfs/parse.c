@@ -689,3 +689,71 @@ int word_list_contains(const char *buf, size_t len, const char *word)
                         return 1;
         return 0;
 }
+
+/* "<blanks><decimal>[ kB]": the value in bytes. */
+static int parse_amount(const char *s, size_t len, uint64_t *ret)
+{
+        size_t i = 0, unit = 1;
+        uint64_t v;
+
+        while (i < len && (s[i] == ' ' || s[i] == '\t'))
+                i++;
+        if (len >= 3 && memcmp(s + len - 3, " kB", 3) == 0) {
+                len -= 3;
+                unit = 1024;
+        }
+        if (i == 0 || i >= len)
+                return -EINVAL;
+        int r = parse_u64(s + i, len - i, &v);
+        if (r < 0)
+                return r;
+        if (v > UINT64_MAX / unit)
+                return -ERANGE;
+        *ret = v * unit;
+        return 0;
+}
+
+static int colon_field_of(const struct colon_field *fields, size_t n, const char *key, size_t len)
+{
+        for (size_t i = 0; i < n; i++)
+                if (fields[i].len == len && memcmp(fields[i].key, key, len) == 0)
+                        return (int) i;
+        return -1;
+}
+
+static int parse_colon_line(const char *line, size_t len, const struct colon_field *fields,
+                            size_t n, void *out, uint32_t *seen)
+{
+        const char *colon = memchr(line, ':', len);
+        if (!colon)
+                return -EINVAL;
+        int f = colon_field_of(fields, n, line, (size_t) (colon - line));
+        if (f < 0)
+                return 0;
+        if (*seen & (UINT32_C(1) << f))
+                return -EINVAL;
+        *seen |= UINT32_C(1) << f;
+        size_t rest = len - (size_t) (colon + 1 - line);
+        return parse_amount(colon + 1, rest, (uint64_t *) ((char *) out + fields[f].offset));
+}
+
+int parse_colon_keyed(const char *buf, size_t len, const struct colon_field *fields,
+                      size_t n_fields, void *out)
+{
+        uint32_t seen = 0;
+
+        if (n_fields > 32)
+                return -EINVAL;
+        for (size_t at = 0; at < len;) {
+                const char *nl = memchr(buf + at, '\n', len - at);
+                size_t n = nl ? (size_t) (nl - (buf + at)) : len - at;
+                int r = parse_colon_line(buf + at, n, fields, n_fields, out, &seen);
+                if (r < 0)
+                        return r;
+                at += n + 1;
+        }
+        for (size_t i = 0; i < n_fields; i++)
+                if (fields[i].required && !(seen & (UINT32_C(1) << i)))
+                        return -EINVAL;
+        return 0;
+}

@@ -8,6 +8,7 @@
  * Malformed input is -EINVAL, a number that does not fit is -ERANGE.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -95,6 +96,32 @@ struct keyed_layout {
  */
 int parse_keyed_indexed(const char *buf, size_t len, const struct keyed_index *index,
                         struct keyed_layout *layout, void *out, uint64_t *ret_seen);
+
+/*
+ * A field of a "Key:<blanks><decimal>[ kB]" file: /proc/meminfo, /proc/PID/status,
+ * /proc/PID/smaps_rollup (Documentation/filesystems/proc.rst). The value is stored
+ * in bytes as a uint64_t at offset.
+ */
+struct colon_field {
+        const char *key;
+        size_t len;
+        size_t offset;
+        bool required;
+};
+
+#define COLON_FIELD(key, type, name, required)                                                     \
+        {                                                                                          \
+                key, sizeof(key) - 1, offsetof(type, name), required                               \
+        }
+
+/*
+ * Parses such a file into out (at most 32 fields). Keys not in fields are
+ * skipped unread (status has text and lists); a line without a colon, a known
+ * key twice, a malformed value of a known key or a missing required one is
+ * -EINVAL; a value that does not fit in bytes -ERANGE.
+ */
+int parse_colon_keyed(const char *buf, size_t len, const struct colon_field *fields,
+                      size_t n_fields, void *out);
 
 /* One PSI line; averages are hundredths of a percent (10.25% = 1025), total is usec. */
 struct psi_line {

@@ -11,10 +11,13 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "cgroupfs/procs.h"
 #include "cgroupfs/sample.h"
+#include "emit/episode.h"
 #include "emit/events.h"
 #include "names/names.h"
 #include "policy/policy.h"
+#include "recorder/recorder.h"
 #include "registry/registry.h"
 #include "trigger.h"
 
@@ -30,9 +33,11 @@ struct container {
         uint64_t seen_usec;
 
         /* report: what the last events said */
-        struct memcg_events reported_events;
-        uint64_t memory_event_usec;
+        struct memcg_events reported_events; /* at the last memory_event */
+        struct memcg_events looked_events;   /* at the last look */
+        struct episode episode;
         uint64_t kernel_memory_usec;
+        double kernel_share_told_pct;
         bool kernel_share_above;
         uint64_t psi_some_total_usec; /* at the last round, for sampled pressure */
 
@@ -41,6 +46,12 @@ struct container {
         enum policy_mark mark;        /* xattr, label or configuration */
         uint64_t limits_written_usec; /* when its owner last wrote a limit; 0: before we knew it */
         uint64_t high_written_bytes;  /* what cgmem last wrote to memory.high */
+
+        /* what a kill tells (kill-story.h) */
+        struct recorder recorder;
+        struct proc_memory *procs; /* the largest processes, when it may be killed soon */
+        struct procs_snapshot procs_snapshot;
+        uint64_t procs_usec; /* when they were read; 0: never */
 
         /* act */
         bool killed;

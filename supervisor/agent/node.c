@@ -264,12 +264,14 @@ static void act(struct node *n, const struct node_decision *d, uint64_t signal_u
                 report(n, &r, eligible ? "not_enough" : "no_candidate", count, signal_usec);
                 return;
         }
-        pipeline_kill(n->pipeline, (struct container *) n->candidates[0].id,
-                      &(struct kill_order){.reason = REASON_NODE_PRESSURE,
-                                           .signal = WAKE_NODE,
-                                           .signal_usec = signal_usec,
-                                           .details = ranking_json,
-                                           .details_ctx = &r});
+        pipeline_kill(
+                n->pipeline, (struct container *) n->candidates[0].id,
+                &(struct kill_order){.reason = REASON_NODE_PRESSURE,
+                                     .signal = WAKE_NODE,
+                                     .signal_usec = signal_usec,
+                                     .rate_bytes_per_sec = n->candidates[0].rate_bytes_per_sec,
+                                     .details = ranking_json,
+                                     .details_ctx = &r});
         node_acted(&n->config, &n->state, signal_usec);
 }
 
@@ -314,6 +316,7 @@ void node_check(struct node *n, struct cgroup *slice, uint64_t now)
                 return;
         n->pipeline->swap_free_bytes = n->swap_in_ram ? 0 : n->meminfo.swap_free;
         node_evaluate(&n->config, &n->state, &in, &n->state, &d);
+        n->pipeline->node_short = d.next_check_usec != 0;
         if (d.next_check_usec && n->loop)
                 arm_fast_timer(n, d.next_check_usec);
         if (d.rule != NODE_RULE_NONE)
@@ -332,7 +335,26 @@ void node_triggered(struct node *n, struct cgroup *slice, uint64_t now)
                 .window_usec = n->cgmem_config->psi_window_usec,
         };
         struct event_who who = {.cgroup = slice->path, .identity = &slice->identity};
-        emitter_emit(n->pipeline->emitter, event_pressure(&who, &trigger, &slice->sample));
+        if (episode_signal(&n->episode, EPISODE_PRESSURE, &slice->sample, now,
+                           &n->pipeline->episodes) == EPISODE_BEGIN)
+                emitter_emit(n->pipeline->emitter,
+                             event_pressure(&who, &trigger, &slice->sample, n->episode.id));
+        node_check(n, slice, now);
+}
+
+void node_round(struct node *n, struct cgroup *slice, uint64_t now)
+{
+        struct episode_config ec = {.quiet_usec = n->cgmem_config->episode_quiet_usec,
+                                    .summary_usec = n->cgmem_config->episode_summary_usec};
+        enum episode_step step = episode_round(&n->episode, &ec, &slice->sample, now);
+
+        if (step == EPISODE_ONGOING || step == EPISODE_END) {
+                struct event_who who = {.cgroup = slice->path, .identity = &slice->identity};
+                emitter_emit(n->pipeline->emitter,
+                             event_episode(&who, &n->episode, step, &slice->sample, now));
+                if (step == EPISODE_END)
+                        episode_close(&n->episode);
+        }
         node_check(n, slice, now);
 }
 

@@ -18,6 +18,7 @@
 #include "cgroupfs/io.h"
 #include "cgroupfs/meminfo.h"
 #include "config/config.h"
+#include "emit/episode.h"
 #include "policy/node-policy.h"
 #include "registry/registry.h"
 #include "trigger.h"
@@ -47,6 +48,7 @@ struct node {
         struct victim_candidate *candidates; /* room for every container */
         size_t candidates_cap;
         uint64_t reported_usec; /* the last node_pressure report */
+        struct episode episode; /* the slice's pressure, told as one */
 };
 
 /* Whether cg is the cgroup whose pressure stands for the node ([node] slice, or the root). */
@@ -60,6 +62,9 @@ void node_check(struct node *n, struct cgroup *slice, uint64_t now);
 
 /* The slice's PSI trigger fired: its pressure event, and a check. */
 void node_triggered(struct node *n, struct cgroup *slice, uint64_t now);
+
+/* The backstop round on the slice: its pressure episode, then node_check. */
+void node_round(struct node *n, struct cgroup *slice, uint64_t now);
 
 /* Makes room for a candidate per container: called as containers are found, not when killing. */
 void node_reserve_candidates(struct node *n, size_t n_containers);

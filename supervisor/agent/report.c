@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "report.h"
 
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+
 #include "base/hashmap.h"
 #include "emit/emit.h"
+#include "kill-story.h"
 #include "oom.h"
 
 /* Below this, a share is a few pages over a few pages: noise, not a finding. */
 #define KERNEL_SHARE_MIN_CURRENT_BYTES (UINT64_C(4) << 20)
+/* Below this, a container is too small for its share's moves to matter. */
+#define KERNEL_CHANGE_MIN_CURRENT_BYTES (UINT64_C(16) << 20)
 
 static bool oom_rose(const struct memcg_events *before, const struct memcg_events *after)
 {
@@ -14,10 +21,30 @@ static bool oom_rose(const struct memcg_events *before, const struct memcg_event
                after->oom_group_kill > before->oom_group_kill;
 }
 
-static bool any_rose(const struct memcg_events *before, const struct memcg_events *after)
+static bool limit_rose(const struct memcg_events *before, const struct memcg_events *after)
 {
-        return oom_rose(before, after) || after->high > before->high || after->max > before->max ||
-               after->low > before->low;
+        return after->high > before->high || after->max > before->max || after->low > before->low;
+}
+
+static struct episode_config episode_config_of(const struct cgmem_config *cf)
+{
+        return (struct episode_config){.quiet_usec = cf->episode_quiet_usec,
+                                       .summary_usec = cf->episode_summary_usec};
+}
+
+/* An oom_kill event, with the container's story and processes, and its per-kill file. */
+static void tell_oom_kill(struct pipeline *p, struct container *c, uint64_t before,
+                          const struct memcg_events *events, const struct oom_victim *v)
+{
+        uint64_t now = p->now();
+        struct story story;
+        char record[PATH_MAX], *line = NULL;
+        struct event_story st = kill_story_of(p, c, now, &story, record, sizeof(record));
+
+        emitter_emit_copy(p->emitter,
+                          event_oom_kill(c->cg->path, before, before + 1, events, v, &st), &line);
+        kill_story_record(p, c, &st, line, now);
+        free(line);
 }
 
 /* One oom_kill event per kill the counter shows, each naming its victim when the log has it. */
@@ -27,43 +54,94 @@ static void report_oom_kills(struct pipeline *p, struct container *c, uint64_t b
 
         if (p->oom)
                 oom_log_drain(p->oom, p->now());
-        for (uint64_t k = before; k < cg->sample.events.oom_kill; k++) {
-                const struct oom_victim *v = p->oom ? oom_log_claim(p->oom, cg->path) : NULL;
-                emitter_emit(p->emitter, event_oom_kill(cg->path, k, k + 1, &cg->sample.events, v));
-        }
+        for (uint64_t k = before; k < cg->sample.events.oom_kill; k++)
+                tell_oom_kill(p, c, k, &cg->sample.events,
+                              p->oom ? oom_log_claim(p->oom, cg->path) : NULL);
 }
 
+static void tell_memory_event(struct pipeline *p, struct container *c)
+{
+        struct event_who who = container_who(c, p->names);
+
+        emitter_emit(p->emitter,
+                     event_memory_event(&who, &c->reported_events, &c->cg->sample, c->episode.id));
+        c->reported_events = c->cg->sample.events;
+}
+
+/*
+ * The kernel's counters moved. OOM is told at once, every time; the limits
+ * (low, high, max) open an episode, told by its first memory_event, and count
+ * in it after that. The counters stay the ones of the last memory_event, so
+ * its before/after always span what the stream did not say.
+ */
 static void report_events(struct pipeline *p, struct container *c, uint64_t now)
 {
         const struct memcg_events *before = &c->reported_events, *after = &c->cg->sample.events;
+        enum episode_step step = EPISODE_NONE;
 
-        if (!any_rose(before, after))
-                return;
-        if (!oom_rose(before, after) && now - c->memory_event_usec < p->config->interval_usec)
-                return;
-        if (after->oom_kill > before->oom_kill)
-                report_oom_kills(p, c, before->oom_kill);
-        struct event_who who = container_who(c, p->names);
-        emitter_emit(p->emitter, event_memory_event(&who, before, &c->cg->sample));
-        c->reported_events = *after;
-        c->memory_event_usec = now;
+        if (limit_rose(&c->looked_events, after))
+                step = episode_signal(&c->episode, EPISODE_AT_LIMIT, &c->cg->sample, now,
+                                      &p->episodes);
+        c->looked_events = *after;
+        if (oom_rose(before, after)) {
+                if (after->oom_kill > before->oom_kill)
+                        report_oom_kills(p, c, before->oom_kill);
+                tell_memory_event(p, c);
+        } else if (step == EPISODE_BEGIN) {
+                tell_memory_event(p, c);
+        }
 }
 
+static void tell_pressure(struct pipeline *p, struct container *c,
+                          const struct event_psi_trigger *trigger, uint64_t now)
+{
+        enum episode_step step =
+                episode_signal(&c->episode, EPISODE_PRESSURE, &c->cg->sample, now, &p->episodes);
+
+        if (step != EPISODE_BEGIN && step != EPISODE_PRESSURE_BEGIN)
+                return;
+        struct event_who who = container_who(c, p->names);
+        emitter_emit(p->emitter, event_pressure(&who, trigger, &c->cg->sample, c->episode.id));
+}
+
+static void tell_episode(struct pipeline *p, struct container *c, enum episode_step step,
+                         uint64_t now)
+{
+        if (step != EPISODE_ONGOING && step != EPISODE_END)
+                return;
+        struct event_who who = container_who(c, p->names);
+        emitter_emit(p->emitter, event_episode(&who, &c->episode, step, &c->cg->sample, now));
+        if (step == EPISODE_END)
+                episode_close(&c->episode);
+}
+
+/*
+ * The share is told when it crosses the threshold (at once), when it moved by
+ * kernel_memory_change since it was last told (at most once an interval, and
+ * not for containers too small for a share to mean much), and with --once.
+ */
 static void report_kernel_memory(struct pipeline *p, struct container *c, uint64_t now)
 {
         const struct cgmem_config *cf = p->config;
         const struct memcg_sample *s = &c->cg->sample;
+        double share = memcg_kernel_share_pct(s);
         bool above = s->current_bytes >= KERNEL_SHARE_MIN_CURRENT_BYTES &&
-                     memcg_kernel_share_pct(s) >= cf->kernel_memory_threshold_pct;
+                     share >= cf->kernel_memory_threshold_pct;
+        bool moved = s->current_bytes >= KERNEL_CHANGE_MIN_CURRENT_BYTES &&
+                     fabs(share - c->kernel_share_told_pct) >= cf->kernel_memory_change_pct &&
+                     now - c->kernel_memory_usec >= cf->kernel_memory_interval_usec;
         enum kernel_memory_reason reason;
 
-        if (above != c->kernel_share_above)
+        if (p->once)
+                reason = KERNEL_MEMORY_SNAPSHOT;
+        else if (above != c->kernel_share_above)
                 reason = KERNEL_MEMORY_CROSSED;
-        else if (p->once || now - c->kernel_memory_usec >= cf->kernel_memory_interval_usec)
-                reason = KERNEL_MEMORY_PERIODIC;
+        else if (moved)
+                reason = KERNEL_MEMORY_CHANGED;
         else
                 return;
         c->kernel_share_above = above;
+        c->kernel_share_told_pct = share;
         c->kernel_memory_usec = now;
         struct event_who who = container_who(c, p->names);
         emitter_emit(p->emitter,
@@ -81,7 +159,8 @@ static struct event_psi_trigger trigger_of(const struct cgmem_config *cf)
  * A container without a trigger still reports pressure when the round shows it
  * stalled as long as a trigger would have required (threshold per window).
  */
-static void report_sampled_pressure(struct pipeline *p, struct container *c, uint64_t elapsed)
+static void report_sampled_pressure(struct pipeline *p, struct container *c, uint64_t now,
+                                    uint64_t elapsed)
 {
         const struct cgmem_config *cf = p->config;
         const struct memcg_sample *s = &c->cg->sample;
@@ -93,25 +172,36 @@ static void report_sampled_pressure(struct pipeline *p, struct container *c, uin
         if ((double) stalled / (double) elapsed <
             (double) cf->psi_threshold_usec / (double) cf->psi_window_usec)
                 return;
-        struct event_who who = container_who(c, p->names);
-        emitter_emit(p->emitter, event_pressure(&who, NULL, s));
+        tell_pressure(p, c, NULL, now);
 }
 
 /*
  * Containers found together (at start) would all report their kernel memory in
- * the same round: each gets a start within one interval, from its path.
+ * the same round: each may first be told within one interval, from its path.
  */
 static void report_start(struct pipeline *p, struct container *c)
 {
         const struct memcg_sample *s = &c->cg->sample;
 
         c->reported_events = s->events;
+        c->looked_events = s->events;
         c->kernel_memory_usec = c->seen_usec - hash_string(c->cg->path + 1) %
                                                        p->config->kernel_memory_interval_usec;
+        c->kernel_share_told_pct = memcg_kernel_share_pct(s);
         c->psi_some_total_usec = s->psi.some.total_usec;
         c->kernel_share_above = false; /* the first round tells if it is above */
         struct event_who who = container_who(c, p->names);
         emitter_emit(p->emitter, event_container_seen(&who, s));
+}
+
+static void report_round(struct pipeline *p, struct container *c, uint64_t now)
+{
+        struct episode_config ec = episode_config_of(p->config);
+
+        report_events(p, c, now);
+        report_kernel_memory(p, c, now);
+        report_sampled_pressure(p, c, now, p->round_elapsed_usec);
+        tell_episode(p, c, episode_round(&c->episode, &ec, &c->cg->sample, now), now);
 }
 
 void report(struct pipeline *p, struct container *c, enum wake why, uint64_t signal_usec)
@@ -126,14 +216,11 @@ void report(struct pipeline *p, struct container *c, enum wake why, uint64_t sig
                 report_events(p, c, signal_usec);
                 break;
         case WAKE_ROUND:
-                report_events(p, c, signal_usec);
-                report_kernel_memory(p, c, signal_usec);
-                report_sampled_pressure(p, c, p->round_elapsed_usec);
+                report_round(p, c, signal_usec);
                 break;
         case WAKE_PSI_TRIGGER:
                 trigger = trigger_of(p->config);
-                struct event_who who = container_who(c, p->names);
-                emitter_emit(p->emitter, event_pressure(&who, &trigger, &c->cg->sample));
+                tell_pressure(p, c, &trigger, signal_usec);
                 break;
         case WAKE_LIMITS:
         case WAKE_NODE:
@@ -141,6 +228,11 @@ void report(struct pipeline *p, struct container *c, enum wake why, uint64_t sig
         case _WAKE_INVALID:
                 break;
         }
+}
+
+void report_gone(struct pipeline *p, struct container *c, uint64_t now)
+{
+        tell_episode(p, c, episode_gone(&c->episode, now), now);
 }
 
 void report_unclaimed_kills(struct pipeline *p, struct container *c)
@@ -151,8 +243,6 @@ void report_unclaimed_kills(struct pipeline *p, struct container *c)
         if (!p->oom)
                 return;
         oom_log_drain(p->oom, p->now());
-        while ((v = oom_log_claim(p->oom, c->cg->path))) {
-                emitter_emit(p->emitter, event_oom_kill(c->cg->path, before, before + 1, NULL, v));
-                before++;
-        }
+        while ((v = oom_log_claim(p->oom, c->cg->path)))
+                tell_oom_kill(p, c, before++, NULL, v);
 }

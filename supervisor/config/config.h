@@ -32,12 +32,18 @@ struct cgmem_config {
         unsigned psi_max_triggers;   /* max_triggers = 256 : psimon threads are not free */
 
         /* [events] */
-        int events_stdout;                    /* stdout = yes */
-        char *events_file;                    /* file = PATH (empty: none) */
-        int events_journal;                   /* journal = no */
-        unsigned events_queue;                /* queue = 4096 : events held per blocked sink */
-        uint64_t kernel_memory_interval_usec; /* kernel_memory_interval = 60s */
-        double kernel_memory_threshold_pct;   /* kernel_memory_threshold = 20 : % of current */
+        int events_stdout;     /* stdout = yes */
+        char *events_file;     /* file = PATH (empty: none) */
+        int events_journal;    /* journal = no */
+        unsigned events_queue; /* queue = 4096 : events held per blocked sink */
+        uint64_t
+                kernel_memory_interval_usec; /* kernel_memory_interval = 60s : at most this often */
+        double kernel_memory_threshold_pct;  /* kernel_memory_threshold = 20 : % of current */
+        double kernel_memory_change_pct;     /* kernel_memory_change = 5 : points of share */
+        uint64_t episode_quiet_usec;         /* episode_quiet = 1min : an episode ended */
+        uint64_t episode_summary_usec;       /* episode_summary = 15min */
+        char *kills_dir;                     /* kills_dir = /var/lib/cgmem/kills; "": none */
+        unsigned kills_keep;                 /* kills_keep = 100 */
 
         /* [enforce]: see supervisor/policy.h for what each threshold does */
         int enforce;                  /* enabled = yes : the global switch for every action */

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
-#define EVENT_SCHEMA_VERSION 1
+#define EVENT_SCHEMA_VERSION 2
 /* A line longer than this is cut down to its envelope and a "truncated" flag. */
 #define EVENT_LINE_MAX 16384
 
@@ -36,6 +36,12 @@ void emitter_free(struct emitter *e);
  * queues it on every sink; steals the reference. Returns the event's seq.
  */
 uint64_t emitter_emit(struct emitter *e, json_t *event);
+
+/* emitter_emit, and *ret_line gets a copy of the event's line, without its newline (or NULL). */
+uint64_t emitter_emit_copy(struct emitter *e, json_t *event, char **ret_line);
+
+/* The seq the next event will get. */
+uint64_t emitter_next_seq(const struct emitter *e);
 
 /* Reopens the file sink (SIGHUP after logrotate). */
 int emitter_reopen(struct emitter *e);

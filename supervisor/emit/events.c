@@ -21,6 +21,7 @@ static const char *const event_type_names[_EVENT_TYPE_MAX] = {
         [EVENT_MEMORY_EVENT] = "memory_event",
         [EVENT_OOM_KILL] = "oom_kill",
         [EVENT_KERNEL_MEMORY] = "kernel_memory",
+        [EVENT_EPISODE] = "episode",
         [EVENT_GUARD] = "guard",
         [EVENT_RELEASE] = "release",
         [EVENT_YIELD] = "yield",
@@ -180,23 +181,57 @@ static json_t *trigger_json(const struct event_psi_trigger *t)
                            {"window_usec", usec_json(t->window_usec)});
 }
 
+static json_t *episode_id_json(uint64_t id)
+{
+        return id ? json_u64(id) : json_null();
+}
+
 json_t *event_pressure(const struct event_who *who, const struct event_psi_trigger *trigger,
-                       const struct memcg_sample *s)
+                       const struct memcg_sample *s, uint64_t episode)
 {
         return container_event(
                 EVENT_PRESSURE, who, false,
                 JSON_MEMBERS({"source", json_string(trigger ? "psi_trigger" : "sample")},
                              {"psi", json_psi(&s->psi)}, {"trigger", trigger_json(trigger)},
-                             {"current_bytes", json_u64(s->current_bytes)}));
+                             {"current_bytes", json_u64(s->current_bytes)},
+                             {"episode", episode_id_json(episode)}));
 }
 
 json_t *event_memory_event(const struct event_who *who, const struct memcg_events *before,
-                           const struct memcg_sample *s)
+                           const struct memcg_sample *s, uint64_t episode)
 {
         return container_event(EVENT_MEMORY_EVENT, who, false,
                                JSON_MEMBERS({"before", json_memcg_events(before)},
                                             {"after", json_memcg_events(&s->events)},
-                                            {"limits", limits_json(s)}));
+                                            {"limits", limits_json(s)},
+                                            {"episode", episode_id_json(episode)}));
+}
+
+static json_t *stalled_json(const struct episode *e, const struct memcg_sample *s)
+{
+        if (!(s->have & MEMCG_HAVE_PSI))
+                return json_null();
+        return JSON_OBJECT({"some", usec_json(s->psi.some.total_usec - e->some_before_usec)},
+                           {"full", usec_json(s->psi.full.total_usec - e->full_before_usec)});
+}
+
+json_t *event_episode(const struct event_who *who, const struct episode *e, enum episode_step step,
+                      const struct memcg_sample *s, uint64_t now)
+{
+        json_t *peak = JSON_OBJECT({"current_bytes", json_u64(e->peak_current_bytes)},
+                                   {"psi_some_avg10", json_real(e->peak_some_avg10 / 100.0)},
+                                   {"psi_full_avg10", json_real(e->peak_full_avg10 / 100.0)});
+
+        return container_event(
+                EVENT_EPISODE, who, false,
+                JSON_MEMBERS({"episode", json_u64(e->id)},
+                             {"phase", json_string(step == EPISODE_END ? "end" : "ongoing")},
+                             {"duration_usec", usec_json(now - e->began_usec)},
+                             {"before", json_memcg_events(&e->before)},
+                             {"after", json_memcg_events(&s->events)},
+                             {"pressure_signals", json_integer(e->pressure_signals)},
+                             {"stalled_usec", stalled_json(e, s)}, {"peak", peak},
+                             {"current_bytes", json_u64(s->current_bytes)}));
 }
 
 static json_t *victim_json(const struct oom_victim *v)
@@ -213,15 +248,105 @@ static json_t *victim_json(const struct oom_victim *v)
                            {"shmem_rss_bytes", json_u64(v->shmem_rss_bytes)});
 }
 
-json_t *event_oom_kill(const char *cgroup, uint64_t before, uint64_t after,
-                       const struct memcg_events *events, const struct oom_victim *victim)
+/* ---- what a kill tells ---- */
+
+static json_t *optional_u64(uint64_t v)
 {
-        return JSON_OBJECT({"type", type_json(EVENT_OOM_KILL)}, {"cgroup", json_string(cgroup)},
-                           {"oom_kill_before", json_u64(before)},
-                           {"oom_kill_after", json_u64(after)},
-                           {"events", events ? json_memcg_events(events) : json_null()},
-                           {"victim", victim_json(victim)});
+        return v == PROC_VALUE_UNKNOWN ? json_null() : json_u64(v);
 }
+
+static json_t *process_json(const struct proc_memory *m)
+{
+        return JSON_OBJECT({"pid", json_integer(m->pid)}, {"comm", json_string(m->comm)},
+                           {"rss_anon_bytes", json_u64(m->rss_anon_bytes)},
+                           {"rss_file_bytes", json_u64(m->rss_file_bytes)},
+                           {"rss_shmem_bytes", json_u64(m->rss_shmem_bytes)},
+                           {"swap_bytes", json_u64(m->swap_bytes)},
+                           {"pss_bytes", optional_u64(m->pss_bytes)},
+                           {"uss_bytes", optional_u64(m->uss_bytes)});
+}
+
+json_t *event_processes_json(const struct procs_snapshot *procs, uint64_t age_usec, size_t max)
+{
+        if (!procs)
+                return json_null();
+        json_t *top = json_array();
+        for (size_t i = 0; top && i < procs->n_top && i < max; i++)
+                json_array_append_new(top, process_json(&procs->top[i]));
+        return JSON_OBJECT({"age_usec", usec_json(age_usec)}, {"count", json_u64(procs->n_procs)},
+                           {"complete", json_boolean(procs->complete)}, {"top", top});
+}
+
+static json_t *story_points_json(const struct story *s)
+{
+        json_t *points = json_array();
+
+        for (size_t i = 0; points && i < s->n_points; i++) {
+                json_t *p = json_array();
+                json_array_append_new(p, usec_json(s->points[i].ago_usec));
+                json_array_append_new(p, json_u64(s->points[i].footprint_bytes));
+                json_array_append_new(p, json_u64(s->points[i].current_bytes));
+                json_array_append_new(points, p);
+        }
+        return points;
+}
+
+static json_t *story_json(const struct story *s)
+{
+        if (!s)
+                return json_null();
+        json_t *kinds = json_object();
+        for (int k = 0; kinds && k < _STORY_KIND_MAX; k++) {
+                char key[32];
+                snprintf(key, sizeof(key), "%s_bytes", story_kind_to_string(k));
+                json_object_set_new(kinds, key, json_integer(s->kinds_bytes[k]));
+        }
+        const char *most = story_kind_to_string(s->grew_most);
+        return JSON_OBJECT({"window_usec", usec_json(s->window_usec)},
+                           {"began_usec_ago",
+                            s->began_usec_ago < 0 ? json_null() : json_integer(s->began_usec_ago)},
+                           {"grew_bytes", json_u64(s->grew_bytes)},
+                           {"rate_bytes_per_sec", json_real(s->rate_bytes_per_sec)},
+                           {"peak_bytes", json_u64(s->peak_bytes)}, {"kinds", kinds},
+                           {"grew_most", most ? json_string(most) : json_null()},
+                           {"frees_bytes", json_u64(s->frees_bytes)},
+                           {"stays_bytes", json_u64(s->stays_bytes)},
+                           {"shmem_bytes", json_u64(s->shmem_bytes)},
+                           {"points", story_points_json(s)});
+}
+
+#define EVENT_PROCESSES 5
+
+static json_t *story_members(json_t *e, const struct event_story *st)
+{
+        struct event_story none = {0};
+
+        if (!st)
+                st = &none;
+        return json_object_add_members(
+                e, JSON_MEMBERS({"story", story_json(st->story)},
+                                {"processes", event_processes_json(st->procs, st->procs_age_usec,
+                                                                   EVENT_PROCESSES)},
+                                {"record", st->record ? json_string(st->record) : json_null()}));
+}
+
+json_t *event_oom_kill(const char *cgroup, uint64_t before, uint64_t after,
+                       const struct memcg_events *events, const struct oom_victim *victim,
+                       const struct event_story *st)
+{
+        json_t *e = JSON_OBJECT(
+                {"type", type_json(EVENT_OOM_KILL)}, {"cgroup", json_string(cgroup)},
+                {"oom_kill_before", json_u64(before)}, {"oom_kill_after", json_u64(after)},
+                {"events", events ? json_memcg_events(events) : json_null()},
+                {"victim", victim_json(victim)});
+        return story_members(e, st);
+}
+
+static const char *const kernel_memory_reasons[] = {
+        [KERNEL_MEMORY_SNAPSHOT] = "snapshot",
+        [KERNEL_MEMORY_CROSSED] = "threshold_crossed",
+        [KERNEL_MEMORY_CHANGED] = "changed",
+};
 
 json_t *event_kernel_memory(const struct event_who *who, enum kernel_memory_reason reason,
                             const struct memcg_sample *s, double threshold_pct, bool above)
@@ -230,9 +355,7 @@ json_t *event_kernel_memory(const struct event_who *who, enum kernel_memory_reas
                 s->current_bytes ? 100.0 * (double) s->stat.sock / (double) s->current_bytes : 0.0;
 
         return container_event(EVENT_KERNEL_MEMORY, who, false,
-                               JSON_MEMBERS({"reason", json_string(reason == KERNEL_MEMORY_PERIODIC
-                                                                           ? "periodic"
-                                                                           : "threshold_crossed")},
+                               JSON_MEMBERS({"reason", json_string(kernel_memory_reasons[reason])},
                                             {"current_bytes", json_u64(s->current_bytes)},
                                             {"kernel_bytes", json_u64(memcg_kernel_bytes(s))},
                                             {"share_pct", json_real(memcg_kernel_share_pct(s))},
@@ -314,20 +437,23 @@ json_t *event_adopted(const struct event_who *who, uint64_t high, uint64_t origi
 }
 
 json_t *event_decision(const struct event_who *who, const struct event_action *a,
-                       enum policy_action action, bool dry_run)
+                       enum policy_action action, bool dry_run, const struct event_story *st)
 {
-        return action_event(EVENT_DECISION, who, a,
-                            JSON_MEMBERS({"action", json_string(policy_action_to_string(action))},
-                                         {"dry_run", json_boolean(dry_run)}));
+        json_t *e =
+                action_event(EVENT_DECISION, who, a,
+                             JSON_MEMBERS({"action", json_string(policy_action_to_string(action))},
+                                          {"dry_run", json_boolean(dry_run)}));
+        return action == ACTION_KILL ? story_members(e, st) : e;
 }
 
 json_t *event_kill(const struct event_who *who, const struct event_action *a, int err,
-                   json_t *details)
+                   json_t *details, const struct event_story *st)
 {
         json_t *e = action_event(err < 0 ? EVENT_KILL_FAILED : EVENT_KILL, who, a, NULL, 0);
 
         e = error_members(e, err);
-        return json_object_add_members(e, JSON_MEMBERS({"details", details ?: json_object()}));
+        e = json_object_add_members(e, JSON_MEMBERS({"details", details ?: json_object()}));
+        return story_members(e, st);
 }
 
 static json_t *point_json(const struct policy_point *p, uint64_t now)

@@ -14,6 +14,13 @@
 #define CONFIRM_SPAN_USEC UINT64_C(3000000)
 /* MemAvailable moves by a few MiB on its own: a new low must be this much lower. */
 #define NOISE_BYTES (1 * MiB)
+/*
+ * Below the floor, the headroom must go on falling for this long, or down to a
+ * quarter of the floor: a fill that stops just below it (bench-node d: a batch
+ * job that leaves 3.4 % of the node) is a lean node the kernel lets live.
+ */
+#define FLOOR_CONFIRM_USEC    UINT64_C(1000000)
+#define EXHAUSTED_FLOOR_SHARE 4
 /* Floor and pressure rank by this much of a candidate's growth. */
 #define SHORT_HORIZON_SEC 10.0
 
@@ -164,12 +171,28 @@ static bool still_falling(const struct node_config *c, const struct node_state *
         return s->fall_start_usec && now - s->low_usec <= c->pause_usec;
 }
 
+/* At the floor and still falling: down to a quarter of it, or for a second below it. */
+static bool floor_reached(const struct node_config *c, struct node_state *s,
+                          const struct node_evidence *e, uint64_t now)
+{
+        if (e->headroom_bytes > e->floor_bytes) {
+                s->floor_since_usec = 0;
+                return false;
+        }
+        if (!s->floor_since_usec)
+                s->floor_since_usec = now;
+        if (!still_falling(c, s, now))
+                return false;
+        return e->headroom_bytes <= e->floor_bytes / EXHAUSTED_FLOOR_SHARE ||
+               s->low_usec >= s->floor_since_usec + FLOOR_CONFIRM_USEC;
+}
+
 static enum node_rule rule_of(const struct node_config *c, struct node_state *s,
                               const struct node_input *in, const struct node_evidence *e)
 {
         uint64_t now = in->now_usec;
 
-        if (e->headroom_bytes <= e->floor_bytes && still_falling(c, s, now))
+        if (floor_reached(c, s, e, now))
                 return NODE_RULE_FLOOR;
         if (in->swap_total_bytes > 0 &&
             (double) in->swap_free_bytes <=

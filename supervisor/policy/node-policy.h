@@ -12,8 +12,10 @@
  * see the end coming from the node's headroom, what the kernel says can still
  * be had (MemAvailable, plus free swap that does not itself live in RAM):
  *
- *  - floor: the headroom below mem_floor of the node and still falling: the
- *    kernel is about to reclaim the node's own code and freeze. Acted on at once.
+ *  - floor: the headroom below mem_floor of the node and still falling, down to
+ *    a quarter of the floor or for a second below it: the kernel is about to
+ *    reclaim the node's own code and freeze. A fill that stops just below the
+ *    floor is a lean node, not a dying one: the kernel lets it live, so must we.
  *  - trajectory: the headroom falling without a pause for at least sustain,
  *    and at that pace gone within horizon: a leak that would exhaust the node.
  *    Acted on long before the floor, so the node never freezes; a workload that
@@ -83,6 +85,7 @@ struct node_state {
         uint64_t low_bytes; /* the lowest headroom of the fall */
         uint64_t low_usec;  /* when it was reached */
         double fall_bytes_per_sec;
+        uint64_t floor_since_usec;    /* 0: above the floor */
         uint64_t pressure_since_usec; /* 0: below pressure_full */
         uint64_t hold_until_usec;
         struct node_point history[NODE_HISTORY]; /* a ring, a point a second at most */

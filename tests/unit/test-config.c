@@ -93,6 +93,10 @@ static void assert_config_equal(const struct cgmem_config *a, const struct cgmem
         assert_true(a->kernel_memory_interval_usec == b->kernel_memory_interval_usec);
         assert_memory_equal(&a->kernel_memory_threshold_pct, &b->kernel_memory_threshold_pct,
                             sizeof(double));
+        assert_memory_equal(&a->kernel_memory_change_pct, &b->kernel_memory_change_pct,
+                            sizeof(double));
+        assert_true(a->episode_quiet_usec == b->episode_quiet_usec);
+        assert_true(a->episode_summary_usec == b->episode_summary_usec);
         assert_int_equal(a->dry_run, b->dry_run);
         assert_int_equal(a->mlock, b->mlock);
 }
@@ -116,6 +120,9 @@ static void assert_defaults(const struct cgmem_config *c)
         assert_int_equal(c->events_queue, 4096);
         assert_true(c->kernel_memory_interval_usec == 60 * SEC);
         assert_true(c->kernel_memory_threshold_pct == 20.0);
+        assert_true(c->kernel_memory_change_pct == 5.0);
+        assert_true(c->episode_quiet_usec == 60 * SEC);
+        assert_true(c->episode_summary_usec == 15 * 60 * SEC);
         assert_int_equal(c->dry_run, 0);
         assert_int_equal(c->mlock, 1);
 }
@@ -199,7 +206,7 @@ static void test_example_config(void **state)
                 *o++ = text[i];
         }
         *o = '\0';
-        assert_int_equal(keys, 45);
+        assert_int_equal(keys, 50);
         assert_int_equal(load_text(&c, out, &err, NULL, 0), 0);
         assert_config_equal(&c, &d);
         assert_defaults(&c);
@@ -699,6 +706,11 @@ static void test_write_defaults(void **state)
                                   "queue = 4096\n"
                                   "kernel_memory_interval = 1min\n"
                                   "kernel_memory_threshold = 20\n"
+                                  "kernel_memory_change = 5\n"
+                                  "episode_quiet = 1min\n"
+                                  "episode_summary = 15min\n"
+                                  "kills_dir = /var/lib/cgmem/kills\n"
+                                  "kills_keep = 100\n"
                                   "\n"
                                   "[enforce]\n"
                                   "enabled = yes\n"

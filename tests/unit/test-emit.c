@@ -152,7 +152,8 @@ static struct stream_check check_stream(json_t **objs, size_t n, uint64_t last_s
                         (uint64_t) json_integer_value(json_object_get(objs[i], "first_seq"));
                 uint64_t last = (uint64_t) json_integer_value(json_object_get(objs[i], "last_seq"));
                 assert_string_equal(json_string_value(json_object_get(objs[i], "sink")), sink);
-                assert_int_equal(json_integer_value(json_object_get(objs[i], "schema")), 1);
+                assert_int_equal(json_integer_value(json_object_get(objs[i], "schema")),
+                                 EVENT_SCHEMA_VERSION);
                 assert_string_equal(json_string_value(json_object_get(objs[i], "host")), HOST);
                 assert_int_equal(first, prev + 1);
                 assert_int_equal(last, seq);
@@ -268,7 +269,7 @@ static void test_envelope(void **state)
                 assert_rfc3339_nsec_now(json_string_value(json_object_get(objs[i], "time")));
         }
         /* Compact: no spaces between tokens. */
-        assert_non_null(strstr(b.data, "{\"schema\":1,\"seq\":1,\"time\":\""));
+        assert_non_null(strstr(b.data, "{\"schema\":2,\"seq\":1,\"time\":\""));
 
         struct emitter_stats st;
         emitter_get_stats(e, &st);

@@ -208,12 +208,15 @@ static void test_fast_runaway_floor(void **unused)
         sim_init(&s, "fast runaway");
         uint64_t at = run(&s, 10000, 100, runaway, &r);
         assert_int_equal(r, NODE_RULE_FLOOR);
-        /* 40.96 MiB is reached between 2500 ms (50 MiB) and 2600 ms (20 MiB). */
-        assert_int_equal(at, 2600);
+        /* Below the floor at 2600 ms (20 MiB); a quarter of it (10.24 MiB) at 2700 (0). */
+        assert_int_equal(at, 2700);
         assert_int_not_equal(s.last.next_check_usec, 0);
 }
 
-/* Below the floor but no longer falling: a lean node, not one running out. */
+/*
+ * A fill that lands at 20 MiB (2 %), below the floor, and stops there: a lean
+ * node, not one running out (bench-node d: the kernel alone lets it live).
+ */
 static double lean(uint64_t t)
 {
         return t < 3000 ? 800 - 260.0 * (double) t / 1000 : 20;
@@ -225,15 +228,29 @@ static void test_lean_but_stable(void **unused)
         (void) unused;
 
         sim_init(&s, "lean");
-        for (uint64_t t = 0; t < 2900; t += 100)
-                sim_at(&s, t, (struct obs){.avail_mib = lean(t)});
-        /* At 3 s it lands at 20 MiB, below the floor, still falling: floor. */
-        CHECK(&s, 3000, sim_at(&s, 3000, (struct obs){.avail_mib = 20}) == NODE_RULE_FLOOR,
-              "no floor at 20 MiB while falling");
-        node_acted(&s.cfg, &s.state, (T0_MS + 3000) * 1000);
-        for (uint64_t t = 3100; t < 60000; t += 100)
-                CHECK(&s, t, sim_at(&s, t, (struct obs){.avail_mib = 20}) == NODE_RULE_NONE,
-                      "acted on a node that stopped falling");
+        for (uint64_t t = 0; t < 60000; t += 100)
+                CHECK(&s, t, sim_at(&s, t, (struct obs){.avail_mib = lean(t)}) == NODE_RULE_NONE,
+                      "acted on a fill that stopped below the floor");
+}
+
+/* A fill that goes on below the floor, slower (5 MiB/s): a second of it there, then floor. */
+static double creeping_below(uint64_t t)
+{
+        double fast = 800 - 300.0 * (double) t / 1000;
+        return fast > 35 ? fast : 35 - 5.0 * ((double) t - 2550) / 1000;
+}
+
+static void test_falling_below_floor(void **unused)
+{
+        struct sim s;
+        enum node_rule r;
+        (void) unused;
+
+        sim_init(&s, "creeping below the floor");
+        uint64_t at = run(&s, 10000, 100, creeping_below, &r);
+        assert_int_equal(r, NODE_RULE_FLOOR);
+        /* Below 40.96 MiB from 2600 ms; a new low a second later, at 3600. */
+        assert_int_equal(at, 3600);
 }
 
 /* A fall that pauses for more than 2 s starts over: sustain counts from the new fall. */
@@ -440,6 +457,7 @@ int main(void)
                 cmocka_unit_test(test_medium_grower),
                 cmocka_unit_test(test_fast_fill_lives),
                 cmocka_unit_test(test_fast_runaway_floor),
+                cmocka_unit_test(test_falling_below_floor),
                 cmocka_unit_test(test_lean_but_stable),
                 cmocka_unit_test(test_pause_restarts),
                 cmocka_unit_test(test_swap_rule),

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,8 @@
 
 #include "cgroupfs/parse.h"
 #include "supervisor/agent/pipeline.h"
+#include "supervisor/agent/report.h"
+#include "supervisor/base/time-util.h"
 #include "supervisor/emit/emit.h"
 #include "unit-util.h"
 
@@ -47,7 +50,7 @@ struct cg_state {
 };
 
 /* What the actuator was asked, in order. */
-struct recorder {
+struct act_log {
         char log[64][48];
         unsigned n;
         uint64_t emitted_at_kill; /* events emitted when the kill came */
@@ -66,7 +69,7 @@ struct fixture {
         struct policy_config policy;
         struct marks marks;
         struct actuator act;
-        struct recorder rec;
+        struct act_log rec;
         struct pipeline p;
         sd_event *loop;
         struct emitter *emitter;
@@ -246,6 +249,8 @@ static int setup(void **state)
                 .registry = &f->reg,
                 .emitter = f->emitter,
                 .now = clock_now,
+                .realtime_now = clock_now,
+                .proc_fd = -1,
                 .hot_files = HOT_FILES,
         };
         f->events = json_array();
@@ -373,6 +378,16 @@ static void test_runaway_killed(void **state)
         assert_int_equal(json_integer_value(json_object_get(ev, "capacity_bytes")), MAX_256M);
         assert_true(json_integer_value(json_object_get(ev, "high_events")) > 300);
         assert_true(json_array_size(json_object_get(ev, "samples")) >= 10);
+        /* Its story: anon grew, and the kill frees it all (no shmem, no page cache). */
+        json_t *story = json_object_get(k, "story");
+        assert_string_equal(json_string_value(json_object_get(story, "grew_most")), "anon");
+        assert_true(json_integer_value(json_object_get(story, "frees_bytes")) >=
+                    (json_int_t) (MAX_256M - 2 * MiB));
+        assert_int_equal(json_integer_value(json_object_get(story, "stays_bytes")), 0);
+        assert_true(json_array_size(json_object_get(story, "points")) >= 2);
+        /* No /proc here and no record directory: said, not guessed. */
+        assert_true(json_is_null(json_object_get(k, "processes")));
+        assert_true(json_is_null(json_object_get(k, "record")));
         /* The band went back to its owner ("max"), and the memory is reclaimed after. */
         assert_int_equal(read_high(f), CG_VALUE_MAX);
         assert_true(logged(f, "reclaim"));
@@ -512,6 +527,7 @@ static void test_node_kill(void **state)
                       &(struct kill_order){.reason = REASON_NODE_PRESSURE,
                                            .signal = WAKE_NODE,
                                            .signal_usec = fake_now,
+                                           .rate_bytes_per_sec = 32.0 * MiB,
                                            .details = ranking_details});
         json_t *k = last_of(f, "kill");
         assert_non_null(k);
@@ -519,6 +535,136 @@ static void test_node_kill(void **state)
         assert_string_equal(json_string_value(json_object_get(k, "signal")), "node_pressure");
         assert_string_equal(
                 json_string_value(json_object_get(json_object_get(k, "details"), "rule")), "floor");
+        /* The growth it was ranked by, not the policy's (a container without a limit). */
+        double rate = json_number_value(
+                json_object_get(json_object_get(k, "numbers"), "rate_bytes_per_sec"));
+        assert_true(fabs(rate - 32.0 * MiB) < 1e-5 * 32.0 * MiB); /* 6 significant digits */
+}
+
+static size_t count_of(struct fixture *f, const char *type)
+{
+        size_t n = 0;
+
+        drain_events(f);
+        for (size_t i = 0; i < json_array_size(f->events); i++)
+                n += strcmp(json_string_value(
+                                    json_object_get(json_array_get(f->events, i), "type")),
+                            type) == 0;
+        return n;
+}
+
+/* seconds of a cache-heavy container at memory.max: max events every second, a round after. */
+static void at_limit_for(struct fixture *f, unsigned seconds)
+{
+        for (unsigned i = 0; i < seconds; i++) {
+                fake_now += USEC_PER_SEC;
+                f->st.max_events += 40;
+                wake(f, WAKE_MEMORY_EVENTS);
+                wake(f, WAKE_ROUND);
+        }
+}
+
+static void quiet_for(struct fixture *f, unsigned seconds)
+{
+        for (unsigned i = 0; i < seconds; i++) {
+                fake_now += USEC_PER_SEC;
+                wake(f, WAKE_ROUND);
+        }
+}
+
+/*
+ * 40 minutes at the limit are one episode: its memory_event, a summary every
+ * 15 minutes, and its end a quiet minute after; the counters of the summaries
+ * span the episode.
+ */
+static void test_episode_at_limit(void **state)
+{
+        struct fixture *f = *state;
+
+        f->st.anon = 100 * MiB;
+        f->st.file = 150 * MiB;
+        f->st.high = 250 * MiB; /* its owner's: no band, nothing to release */
+        wake(f, WAKE_DISCOVERY);
+        at_limit_for(f, 40 * 60);
+        assert_int_equal(count_of(f, "memory_event"), 1);
+        assert_int_equal(count_of(f, "episode"), 2);
+        json_t *e = last_of(f, "episode");
+        assert_string_equal(json_string_value(json_object_get(e, "phase")), "ongoing");
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(e, "after"), "max")),
+                         40 * (30 * 60 + 1)); /* the summary at 30:01 */
+        quiet_for(f, 59);
+        assert_int_equal(count_of(f, "episode"), 2);
+        quiet_for(f, 1);
+        e = last_of(f, "episode");
+        assert_string_equal(json_string_value(json_object_get(e, "phase")), "end");
+        assert_int_equal(json_integer_value(json_object_get(e, "duration_usec")),
+                         (40 * 60 + 60 - 1) * USEC_PER_SEC);
+        assert_int_equal(
+                json_integer_value(json_object_get(e, "episode")),
+                json_integer_value(json_object_get(last_of(f, "memory_event"), "episode")));
+        /* The next time at the limit is a new episode, told again. */
+        at_limit_for(f, 1);
+        assert_int_equal(count_of(f, "memory_event"), 2);
+}
+
+/* An OOM kill inside an episode is told at once, with the episode it happened in. */
+static void test_episode_oom_at_once(void **state)
+{
+        struct fixture *f = *state;
+
+        f->st.high = 250 * MiB;
+        wake(f, WAKE_DISCOVERY);
+        at_limit_for(f, 30);
+        f->st.oom_kill = 1;
+        wake(f, WAKE_MEMORY_EVENTS);
+        assert_int_equal(count_of(f, "oom_kill"), 1);
+        assert_int_equal(count_of(f, "memory_event"), 2);
+        json_t *m = last_of(f, "memory_event");
+        assert_int_equal(
+                json_integer_value(json_object_get(json_object_get(m, "after"), "oom_kill")), 1);
+        assert_int_equal(json_integer_value(json_object_get(m, "episode")), 1);
+}
+
+/* A trigger firing every second: one pressure event; it is the first of an episode's. */
+static void test_episode_pressure(void **state)
+{
+        struct fixture *f = *state;
+
+        f->st.high = 250 * MiB;
+        wake(f, WAKE_DISCOVERY);
+        at_limit_for(f, 10);
+        for (unsigned i = 0; i < 120; i++) {
+                fake_now += USEC_PER_SEC;
+                f->st.psi_full_usec += 500000;
+                wake(f, WAKE_PSI_TRIGGER);
+                wake(f, WAKE_ROUND);
+        }
+        assert_int_equal(count_of(f, "pressure"), 1);
+        assert_int_equal(
+                json_integer_value(json_object_get(last_of(f, "pressure"), "episode")),
+                json_integer_value(json_object_get(last_of(f, "memory_event"), "episode")));
+        quiet_for(f, 60);
+        json_t *e = last_of(f, "episode");
+        assert_string_equal(json_string_value(json_object_get(e, "phase")), "end");
+        assert_int_equal(json_integer_value(json_object_get(e, "pressure_signals")), 120);
+        assert_int_equal(
+                json_integer_value(json_object_get(json_object_get(e, "stalled_usec"), "full")),
+                60 * USEC_PER_SEC);
+}
+
+/* Gone while in an episode: it ends, before container_gone would be said. */
+static void test_episode_gone(void **state)
+{
+        struct fixture *f = *state;
+
+        f->st.high = 250 * MiB;
+        wake(f, WAKE_DISCOVERY);
+        at_limit_for(f, 5);
+        report_gone(&f->p, f->c, fake_now);
+        assert_string_equal(json_string_value(json_object_get(last_of(f, "episode"), "phase")),
+                            "end");
+        report_gone(&f->p, f->c, fake_now);
+        assert_int_equal(count_of(f, "episode"), 1);
 }
 
 int main(void)
@@ -535,6 +681,10 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_kill_failed, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_node_kill, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_episode_at_limit, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_episode_oom_at_once, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_episode_pressure, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_episode_gone, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

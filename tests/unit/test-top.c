@@ -322,7 +322,7 @@ static void test_events_tail(void **state)
         for (int i = 1; i <= 6; i++)
                 used += (size_t) snprintf(
                         text + used, sizeof(text) - used,
-                        "{\"schema\":1,\"seq\":%d,\"time\":\"2026-11-21T23:59:4%d.923239639Z\","
+                        "{\"schema\":2,\"seq\":%d,\"time\":\"2026-11-21T23:59:4%d.923239639Z\","
                         "\"host\":\"h\",\"type\":\"%s\",\"cgroup\":\"/system.slice/c%d\"}\n",
                         i, i, i == 6 ? "agent_kill" : "memory_event", i);
         used += (size_t) snprintf(text + used, sizeof(text) - used, "not json\n{\"type\":\"half");

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "procs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "io.h"
+#include "macro.h"
+#include "parse.h"
+
+struct status_fields {
+        uint64_t rss_anon, rss_file, rss_shmem, swap;
+};
+
+static const struct colon_field status_fields[] = {
+        COLON_FIELD("RssAnon", struct status_fields, rss_anon, false),
+        COLON_FIELD("RssFile", struct status_fields, rss_file, false),
+        COLON_FIELD("RssShmem", struct status_fields, rss_shmem, false),
+        COLON_FIELD("VmSwap", struct status_fields, swap, false),
+};
+
+/* "Name:\t<comm>\n", the first line: comm may hold any byte but a newline. */
+static int parse_name(const char *buf, size_t len, char comm[16])
+{
+        if (len < 6 || memcmp(buf, "Name:\t", 6) != 0)
+                return -EINVAL;
+        const char *nl = memchr(buf + 6, '\n', len - 6);
+        size_t n = nl ? (size_t) (nl - (buf + 6)) : len - 6;
+        if (n == 0 || n > 64) /* 15 bytes (TASK_COMM_LEN), each escaped to at most 4 */
+                return -EINVAL;
+        size_t kept = n < 15 ? n : 15;
+        memcpy(comm, buf + 6, kept);
+        comm[kept] = '\0';
+        return (int) (nl ? n + 7 : len);
+}
+
+int parse_proc_status(const char *buf, size_t len, struct proc_memory *ret)
+{
+        struct status_fields f = {0};
+        char comm[16];
+        int at = parse_name(buf, len, comm);
+
+        if (at < 0)
+                return at;
+        int r = parse_colon_keyed(buf + at, len - (size_t) at, status_fields,
+                                  ELEMENTSOF(status_fields), &f);
+        if (r < 0)
+                return r;
+        memcpy(ret->comm, comm, sizeof(comm));
+        ret->rss_anon_bytes = f.rss_anon;
+        ret->rss_file_bytes = f.rss_file;
+        ret->rss_shmem_bytes = f.rss_shmem;
+        ret->swap_bytes = f.swap;
+        ret->pss_bytes = ret->uss_bytes = PROC_VALUE_UNKNOWN;
+        return 0;
+}
+
+struct rollup_fields {
+        uint64_t pss, private_clean, private_dirty;
+};
+
+static const struct colon_field rollup_fields[] = {
+        COLON_FIELD("Pss", struct rollup_fields, pss, true),
+        COLON_FIELD("Private_Clean", struct rollup_fields, private_clean, true),
+        COLON_FIELD("Private_Dirty", struct rollup_fields, private_dirty, true),
+};
+
+int parse_smaps_rollup(const char *buf, size_t len, struct proc_memory *ret)
+{
+        struct rollup_fields f = {0};
+        /* The first line names the rollup's address range, not a key. */
+        const char *nl = memchr(buf, '\n', len);
+        if (!nl)
+                return -EINVAL;
+        size_t skip = (size_t) (nl + 1 - buf);
+        int r = parse_colon_keyed(buf + skip, len - skip, rollup_fields, ELEMENTSOF(rollup_fields),
+                                  &f);
+        if (r < 0)
+                return r;
+        if (f.private_clean > UINT64_MAX - f.private_dirty)
+                return -ERANGE;
+        ret->pss_bytes = f.pss;
+        ret->uss_bytes = f.private_clean + f.private_dirty;
+        return 0;
+}
+
+static uint64_t monotonic_usec(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static uint64_t weight(const struct proc_memory *p)
+{
+        return proc_rss_bytes(p) + p->swap_bytes;
+}
+
+/* Keeps p among the cap heaviest in top[0..*n), heaviest first. */
+static void keep_heaviest(struct proc_memory *top, size_t cap, size_t *n,
+                          const struct proc_memory *p)
+{
+        size_t i = *n < cap ? (*n)++ : cap;
+
+        if (i == cap) {
+                if (cap == 0 || weight(p) <= weight(&top[cap - 1]))
+                        return;
+                i = cap - 1;
+        }
+        while (i > 0 && weight(&top[i - 1]) < weight(p)) {
+                top[i] = top[i - 1];
+                i--;
+        }
+        top[i] = *p;
+}
+
+static int read_proc(int proc_fd, pid_t pid, bool smaps, struct read_buf *buf,
+                     struct proc_memory *ret)
+{
+        char name[48];
+
+        snprintf(name, sizeof(name), "%d/status", (int) pid);
+        int r = read_file_to_eof(proc_fd, name, buf);
+        if (r >= 0)
+                r = parse_proc_status(buf->data, buf->len, ret);
+        if (r < 0)
+                return r;
+        ret->pid = pid;
+        snprintf(name, sizeof(name), "%d/smaps_rollup", (int) pid);
+        if (smaps && read_file_to_eof(proc_fd, name, buf) >= 0)
+                (void) parse_smaps_rollup(buf->data, buf->len, ret); /* unknown stays unknown */
+        return 0;
+}
+
+int procs_snapshot_take(int dirfd, int proc_fd, bool smaps, uint64_t deadline_usec,
+                        struct proc_memory *top, size_t cap, struct procs_snapshot *ret)
+{
+        struct read_buf pids = {0}, buf = {0};
+        struct procs_snapshot s = {.top = top, .complete = true};
+        int r = cg_read_at(dirfd, "cgroup.procs", &pids);
+
+        for (const char *p = pids.data; r >= 0 && p && *p;) {
+                char *end;
+                long pid = strtol(p, &end, 10);
+                if (end == p || *end != '\n' || pid <= 0) {
+                        r = -EINVAL;
+                        break;
+                }
+                p = end + 1;
+                s.n_procs++;
+                if (!s.complete || (deadline_usec && monotonic_usec() >= deadline_usec)) {
+                        s.complete = false;
+                        continue;
+                }
+                struct proc_memory m;
+                if (read_proc(proc_fd, (pid_t) pid, smaps, &buf, &m) >= 0)
+                        keep_heaviest(top, cap, &s.n_top, &m);
+        }
+        read_buf_free(&pids);
+        read_buf_free(&buf);
+        if (r < 0)
+                return r;
+        *ret = s;
+        return 0;
+}

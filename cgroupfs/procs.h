@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The processes of a cgroup and their memory, as /proc shows them
+ * (Documentation/filesystems/proc.rst: /proc/PID/status, smaps_rollup): who in a
+ * container holds what, for a kill event and for cgmem top.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PROC_VALUE_UNKNOWN UINT64_MAX
+
+struct proc_memory {
+        pid_t pid;
+        char comm[16];           /* the status "Name", as the kernel truncates it */
+        uint64_t rss_anon_bytes; /* status RssAnon (4.5+) */
+        uint64_t rss_file_bytes;
+        uint64_t rss_shmem_bytes;
+        uint64_t swap_bytes; /* status VmSwap */
+        uint64_t pss_bytes;  /* smaps_rollup Pss; PROC_VALUE_UNKNOWN when not read */
+        uint64_t uss_bytes;  /* smaps_rollup Private_Clean + Private_Dirty; likewise */
+};
+
+static inline uint64_t proc_rss_bytes(const struct proc_memory *p)
+{
+        return p->rss_anon_bytes + p->rss_file_bytes + p->rss_shmem_bytes;
+}
+
+/*
+ * Parses the text of /proc/PID/status into ret (pid untouched, pss and uss
+ * unknown). A kernel thread has no Rss lines: its values are 0. -EINVAL for a
+ * status without a Name or with a malformed value.
+ */
+int parse_proc_status(const char *buf, size_t len, struct proc_memory *ret);
+
+/* Parses /proc/PID/smaps_rollup into ret's pss_bytes and uss_bytes. */
+int parse_smaps_rollup(const char *buf, size_t len, struct proc_memory *ret);
+
+struct procs_snapshot {
+        struct proc_memory *top; /* the largest by RSS + swap, largest first */
+        size_t n_top;            /* at most the capacity given to procs_snapshot_take */
+        size_t n_procs;          /* processes in the cgroup, read or not */
+        bool complete;           /* every process read before the deadline */
+};
+
+/*
+ * Reads cgroup.procs of the cgroup dirfd, then each process's status from the
+ * /proc directory proc_fd (and its smaps_rollup with smaps: it walks the page
+ * tables, milliseconds for a large process), keeping the cap largest in
+ * top[0..cap). Stops reading at deadline_usec (CLOCK_MONOTONIC; 0: none).
+ * A process gone meanwhile is skipped. Returns 0 or -errno (the cgroup's).
+ */
+int procs_snapshot_take(int dirfd, int proc_fd, bool smaps, uint64_t deadline_usec,
+                        struct proc_memory *top, size_t cap, struct procs_snapshot *ret);

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Unit tests for cgroupfs/procs.c: /proc/PID/status and smaps_rollup as Linux
+ * prints them (tests/fixtures/proc/), malformed ones, and a snapshot of a
+ * scratch "cgroup" whose processes live in a scratch "/proc".
+ */
+
+/* cmocka.h needs these first, in this order. */
+/* clang-format off */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cgroupfs/procs.h"
+#include "unit-util.h"
+
+#define KiB UINT64_C(1024)
+
+static struct proc_memory parse_fixture(const char *status, int expect)
+{
+        size_t len;
+        char path[256];
+        struct proc_memory m = {.pid = 7};
+
+        snprintf(path, sizeof(path), "tests/fixtures/proc/%s", status);
+        char *text = read_exact(path, &len);
+        assert_int_equal(parse_proc_status(text, len, &m), expect);
+        free(text);
+        return m;
+}
+
+static void test_status(void **state)
+{
+        (void) state;
+        struct proc_memory m = parse_fixture("status-sleep", 0);
+
+        assert_string_equal(m.comm, "sleep");
+        assert_int_equal(m.pid, 7);
+        assert_int_equal(m.rss_anon_bytes, 108 * KiB);
+        assert_int_equal(m.rss_file_bytes, 1684 * KiB);
+        assert_int_equal(m.rss_shmem_bytes, 0);
+        assert_int_equal(m.swap_bytes, 0);
+        assert_true(m.pss_bytes == PROC_VALUE_UNKNOWN && m.uss_bytes == PROC_VALUE_UNKNOWN);
+        assert_int_equal(proc_rss_bytes(&m), 1792 * KiB);
+}
+
+/* A kernel thread has no memory lines: zeros, not an error. */
+static void test_status_kthread(void **state)
+{
+        (void) state;
+        struct proc_memory m = parse_fixture("status-kthread", 0);
+
+        assert_string_equal(m.comm, "kthreadd");
+        assert_int_equal(proc_rss_bytes(&m) + m.swap_bytes, 0);
+}
+
+static void test_status_malformed(void **state)
+{
+        static const char *const bad[] = {
+                "",                                           /* empty */
+                "Umask:\t0022\nName:\tx\n",                   /* Name not first */
+                "Name:\t\nRssAnon:\t1 kB\n",                  /* no name */
+                "Name:\tx\nRssAnon:\tlots kB\n",              /* not a number */
+                "Name:\tx\nRssAnon:\t1 kB\nRssAnon:\t2 kB\n", /* twice */
+                "Name:\tx\nno colon here\n",
+                "Name:\tx\nVmSwap:\t18446744073709551615 kB\n", /* bytes overflow */
+        };
+        (void) state;
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                struct proc_memory m;
+                assert_true(parse_proc_status(bad[i], strlen(bad[i]), &m) < 0);
+        }
+}
+
+/* A name longer than the kernel keeps (an escaped one) is cut to 15 bytes. */
+static void test_status_long_name(void **state)
+{
+        static const char text[] = "Name:\ta\\nbcdefghijklmnopq\nRssAnon:\t4 kB\n";
+        struct proc_memory m;
+        (void) state;
+
+        assert_int_equal(parse_proc_status(text, strlen(text), &m), 0);
+        assert_string_equal(m.comm, "a\\nbcdefghijklm");
+}
+
+static void test_smaps_rollup(void **state)
+{
+        size_t len;
+        struct proc_memory m = {0};
+        (void) state;
+
+        char *text = read_exact("tests/fixtures/proc/smaps_rollup-sleep", &len);
+        assert_int_equal(parse_smaps_rollup(text, len, &m), 0);
+        assert_int_equal(m.pss_bytes, 225 * KiB);
+        assert_int_equal(m.uss_bytes, (36 + 108) * KiB);
+        free(text);
+        static const char no_pss[] = "0-1 ---p 00000000 00:00 0 [rollup]\nRss: 4 kB\n";
+        assert_int_equal(parse_smaps_rollup(no_pss, strlen(no_pss), &m), -EINVAL);
+}
+
+static void put_proc(const char *proc, int pid, const char *name, unsigned anon_kb)
+{
+        char dir[512], text[256];
+
+        snprintf(dir, sizeof(dir), "%s/%d", proc, pid);
+        assert_int_equal(mkdir(dir, 0755), 0);
+        snprintf(text, sizeof(text), "Name:\t%s\nRssAnon:\t%u kB\nRssFile:\t4 kB\nVmSwap:\t0 kB\n",
+                 name, anon_kb);
+        write_file_at(dir, "status", text);
+}
+
+/*
+ * Five processes, one gone before it was read: the three heaviest kept,
+ * heaviest first, and all five counted.
+ */
+static void test_snapshot(void **state)
+{
+        char *dir = make_scratch(), proc[512];
+        struct proc_memory top[3];
+        struct procs_snapshot s;
+        (void) state;
+
+        snprintf(proc, sizeof(proc), "%s/proc", dir);
+        assert_int_equal(mkdir(proc, 0755), 0);
+        write_file_at(dir, "cgroup.procs", "10\n11\n12\n13\n14\n");
+        put_proc(proc, 10, "small", 100);
+        put_proc(proc, 11, "big", 9000);
+        put_proc(proc, 13, "middle", 500);
+        put_proc(proc, 14, "bigger", 20000);
+        int cg = open_dir(dir), pfd = open_dir(proc);
+        assert_int_equal(procs_snapshot_take(cg, pfd, true, 0, top, 3, &s), 0);
+        assert_int_equal(s.n_procs, 5);
+        assert_int_equal(s.n_top, 3);
+        assert_true(s.complete);
+        assert_string_equal(top[0].comm, "bigger");
+        assert_int_equal(top[0].pid, 14);
+        assert_string_equal(top[1].comm, "big");
+        assert_string_equal(top[2].comm, "middle");
+        assert_true(top[0].pss_bytes == PROC_VALUE_UNKNOWN); /* no smaps_rollup there */
+        /* A deadline in the past: counted, none read. */
+        assert_int_equal(procs_snapshot_take(cg, pfd, false, 1, top, 3, &s), 0);
+        assert_int_equal(s.n_procs, 5);
+        assert_int_equal(s.n_top, 0);
+        assert_false(s.complete);
+        close(cg);
+        close(pfd);
+        rm_rf(dir);
+        free(dir);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_status),           cmocka_unit_test(test_status_kthread),
+                cmocka_unit_test(test_status_malformed), cmocka_unit_test(test_status_long_name),
+                cmocka_unit_test(test_smaps_rollup),     cmocka_unit_test(test_snapshot),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
