@@ -189,6 +189,13 @@ void case_deploy_daemonset_in_docker(void)
                   "the kernel OOM-killed before the agent did");
         KT_ASSERT(kt_read_value(self, "memory.high") == UINT64_MAX,
                   "memory.high was written on the agent's own container");
+        /* The kill's record file lands on the node, in the DaemonSet's /var/lib/cgmem. */
+        const char *record = kt_json_str(e, "record");
+        KT_ASSERT(record && strncmp(record, "/var/lib/cgmem/kills/", 21) == 0,
+                  "the kill's record is %s", record ? record : "null");
+        for (int i = 0; i < 50 && access(record, R_OK) != 0; i++)
+                kt_sleep_ms(100);
+        KT_ASSERT(access(record, R_OK) == 0, "%s is not on the host: %m", record);
 
         free(kt_run(DOCKER " stop -t 10 cgmem-ds >/dev/null"));
         kt_agent_expect(&a, "stopping", NULL, 10000);
