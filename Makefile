@@ -1,6 +1,7 @@
 # cgmem: one entry point for build, tests, install and the demo.
 #   make            build ./cgmem and its name-lookup helper ./cgmem-names
-#   make check      install build deps, unit tests (plain and ASan/UBSan), fuzz smoke, VM suite
+#   make check      install build deps, unit tests (plain and ASan/UBSan), fuzz smoke, VM suite,
+#                   the unit under systemd from the Debian package
 #   make fuzz       build the libFuzzer targets (clang)
 #   make install    PREFIX=/usr/local LIBEXECDIR=$(PREFIX)/libexec/cgmem DESTDIR=
 #   make deb        build/cgmem_<version>_amd64.deb (Debian package, installs to /usr)
@@ -70,7 +71,7 @@ FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/fuzz/%)
 
 .PHONY: all check unit unit-asan fuzz fuzz-smoke vm-check deps bench-deps install demo format \
 	clean bench bench-libcgroup bench-reaction bench-verdicts bench-node bench-volume helpers \
-	install-debs pkg-root deb image
+	install-debs pkg-root deb image systemd-check
 all: $(CGMEM) $(CGMEM_NAMES)
 
 $(BUILD)/%.o: %.c
@@ -155,8 +156,13 @@ $(BUILD)/hot.bin:
 	@mkdir -p $(@D)
 	head -c 50331648 /dev/urandom >$@
 
-vm-check: cgmem cgmem-names $(HELPER_BINS) $(KTEST) $(BUILD)/cache.bin $(BUILD)/hot.bin
+# The image: deploy_daemonset_in_docker runs it in the guest's Docker.
+vm-check: cgmem cgmem-names $(HELPER_BINS) $(KTEST) $(BUILD)/cache.bin $(BUILD)/hot.bin image
 	tests/vm/run --timeout 1500 -- tests/kernel/run-suite $(BUILD)
+
+# cgmem.service under systemd as PID 1, installed from make deb's package (tests/systemd/run).
+systemd-check: deb $(HELPER_BINS)
+	tests/vm/run --systemd --timeout 600 -- tests/systemd/run $(BUILD)
 
 BENCH_LIBCGROUP := $(BUILD)/bench/libcgroup-vs-direct
 $(BENCH_LIBCGROUP): tests/bench/libcgroup-vs-direct.c $(LIB)
@@ -211,12 +217,14 @@ check: deps
 	$(MAKE) --no-print-directory unit-asan
 	$(MAKE) --no-print-directory fuzz-smoke
 	$(MAKE) --no-print-directory vm-check
+	$(MAKE) --no-print-directory systemd-check
 
 # Debian packages for the build, the unit and fuzz tests, and the VM suite.
 DEB_DEPS := gcc make pkg-config clang libclang-rt-14-dev clang-format libjansson-dev \
 	libsystemd-dev libseccomp-dev libcurl4-openssl-dev libcmocka-dev libprotobuf-c-dev \
 	protobuf-c-compiler qemu-system-x86 busybox-static cpio kmod python3 libcgroup-dev strace \
-	python3-jsonschema tmux docker.io containerd runc python3-grpcio
+	python3-jsonschema tmux docker.io containerd runc python3-grpcio podman crun conmon curl \
+	python3-yaml dpkg-dev systemd
 # What the benchmarks compare cgmem with, on top of DEB_DEPS (the guest runs the host's programs).
 BENCH_DEB_DEPS := earlyoom nohang systemd systemd-oomd stress-ng
 # Boots the test VM and shows cgmem at work there (tests/vm/demo).
