@@ -320,16 +320,20 @@ void case_names_podman(void)
         char path[256], dir[320];
 
         free(kt_run("%s/start-podman", rt));
+        /* podman's service answers its first inspect in seconds under the VM's emulation: the
+         * lookups get 10 s, not the default 2 s. */
         kt_agent_start(&a, "names_podman",
                        (const char *const[]){"--interval", "250ms", "--set",
-                                             "runtimes.docker_socket=", NULL});
+                                             "runtimes.docker_socket=", "--set",
+                                             "runtimes.timeout=10s", NULL});
         kt_agent_expect(&a, "started", NULL, 10000);
         char *id = kt_run("%s/podman run -d --name pweb --label io.cgmem.policy=avoid "
                           "--memory 128m cgmem-test/busybox:1 sleep 600",
                           rt);
         snprintf(path, sizeof(path), "/libpod_parent/libpod-%s", id);
 
-        json_t *e = expect_named(&a, path);
+        kt_agent_expect(&a, "container_seen", path, 30000);
+        json_t *e = kt_agent_expect(&a, "container_identity", path, 20000);
         expect_string(e, "container", "runtime", "podman");
         expect_string(e, "container", "id", id);
         expect_string(e, "container", "name", "pweb");
