@@ -320,8 +320,9 @@ void case_names_podman(void)
         char path[256], dir[320];
 
         free(kt_run("%s/start-podman", rt));
-        /* podman's service answers its first inspect in seconds under the VM's emulation: the
-         * lookups get 10 s, not the default 2 s. */
+        /* podman's service answers its first inspect in seconds under the VM's emulation, and
+         * later while `podman run` still holds the container's lock: the lookups get 10 s, not
+         * the default 2 s, and the name may come after a failed lookup and its back-off. */
         kt_agent_start(&a, "names_podman",
                        (const char *const[]){"--interval", "250ms", "--set",
                                              "runtimes.docker_socket=", "--set",
@@ -333,7 +334,7 @@ void case_names_podman(void)
         snprintf(path, sizeof(path), "/libpod_parent/libpod-%s", id);
 
         kt_agent_expect(&a, "container_seen", path, 30000);
-        json_t *e = kt_agent_expect(&a, "container_identity", path, 20000);
+        json_t *e = kt_agent_expect(&a, "container_identity", path, 60000);
         expect_string(e, "container", "runtime", "podman");
         expect_string(e, "container", "id", id);
         expect_string(e, "container", "name", "pweb");
