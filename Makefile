@@ -1,8 +1,11 @@
 # cgmem: one entry point for build, tests, install and the demo.
 #   make            build ./cgmem and its name-lookup helper ./cgmem-names
-#   make check      install build deps, unit tests (plain and ASan/UBSan), fuzz smoke, VM suite
+#   make check      install build deps, unit tests (plain and ASan/UBSan), fuzz smoke, VM suite,
+#                   the unit under systemd from the Debian package
 #   make fuzz       build the libFuzzer targets (clang)
 #   make install    PREFIX=/usr/local LIBEXECDIR=$(PREFIX)/libexec/cgmem DESTDIR=
+#   make deb        build/cgmem_<version>_amd64.deb (Debian package, installs to /usr)
+#   make image      build/cgmem-image.tar, the OCI image cgmem:<version> the DaemonSet runs
 #   make demo       boot the test VM and show cgmem at work
 #   make deps       install the Debian packages the build and tests need (idempotent)
 
@@ -72,7 +75,7 @@ FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/fuzz/%)
 
 .PHONY: all check unit unit-asan fuzz fuzz-smoke vm-check deps bench-deps install demo format \
 	clean bench bench-metrics bench-libcgroup bench-reaction bench-verdicts bench-node \
-	bench-volume bench-soak helpers install-debs
+	bench-volume bench-soak helpers install-debs pkg-root deb image systemd-check
 all: $(CGMEM) $(CGMEM_NAMES)
 
 $(BUILD)/%.o: %.c
@@ -125,9 +128,11 @@ unit-asan:
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 10
 # The fuzzed code: cgroupfs/ (the kernel-log and /proc parsers too), cri/, names messages,
-# the event writer, and the metrics' listen addresses and label values.
+# the agent's own-cgroup parsers, the event writer, and the metrics' listen addresses and
+# label values.
 FUZZ_LIB_SRCS = $(LIB_SRCS) $(PROTO_GEN_SRCS) supervisor/names/names-wire.c \
-	supervisor/emit/json-writer.c supervisor/metrics/listen.c supervisor/metrics/snapshot.c
+	supervisor/registry/self-cgroup.c supervisor/emit/json-writer.c supervisor/metrics/listen.c \
+	supervisor/metrics/snapshot.c
 $(BUILD)/fuzz/tests/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -std=gnu17 -D_GNU_SOURCE -I. -Isupervisor -I$(BUILD)/gen -g -O1 \
@@ -156,8 +161,13 @@ $(BUILD)/hot.bin:
 	@mkdir -p $(@D)
 	head -c 50331648 /dev/urandom >$@
 
-vm-check: cgmem cgmem-names $(HELPER_BINS) $(KTEST) $(BUILD)/cache.bin $(BUILD)/hot.bin
+# The image: deploy_daemonset_in_docker runs it in the guest's Docker.
+vm-check: cgmem cgmem-names $(HELPER_BINS) $(KTEST) $(BUILD)/cache.bin $(BUILD)/hot.bin image
 	tests/vm/run --timeout 1500 -- tests/kernel/run-suite $(BUILD)
+
+# cgmem.service under systemd as PID 1, installed from make deb's package (tests/systemd/run).
+systemd-check: deb $(HELPER_BINS)
+	tests/vm/run --systemd --timeout 600 -- tests/systemd/run $(BUILD)
 
 BENCH_LIBCGROUP := $(BUILD)/bench/libcgroup-vs-direct
 $(BENCH_LIBCGROUP): tests/bench/libcgroup-vs-direct.c $(LIB)
@@ -231,13 +241,14 @@ check: deps
 	$(MAKE) --no-print-directory unit-asan
 	$(MAKE) --no-print-directory fuzz-smoke
 	$(MAKE) --no-print-directory vm-check
+	$(MAKE) --no-print-directory systemd-check
 
 # Debian packages for the build, the unit and fuzz tests, and the VM suite.
 DEB_DEPS := gcc make pkg-config clang libclang-rt-14-dev clang-format libjansson-dev \
 	libsystemd-dev libseccomp-dev libcurl4-openssl-dev libcmocka-dev libprotobuf-c-dev \
 	protobuf-c-compiler qemu-system-x86 busybox-static cpio kmod python3 libcgroup-dev strace \
-	python3-jsonschema tmux docker.io containerd runc python3-grpcio systemd libmicrohttpd-dev \
-	prometheus
+	python3-jsonschema tmux docker.io containerd runc python3-grpcio podman crun conmon curl \
+	python3-yaml dpkg-dev systemd libmicrohttpd-dev prometheus
 # What the benchmarks compare cgmem with, on top of DEB_DEPS (the guest runs the host's programs).
 BENCH_DEB_DEPS := earlyoom nohang systemd systemd-oomd stress-ng
 # Boots the test VM and shows cgmem at work there (tests/vm/demo).
@@ -265,14 +276,42 @@ install-debs:
 			--no-install-recommends $$missing >/dev/null; \
 	fi
 
+# The unit names the programs where this install puts them.
 install: $(CGMEM) $(CGMEM_NAMES)
-	install -Dm755 cgmem $(DESTDIR)$(PREFIX)/bin/cgmem
-	install -Dm755 cgmem-names $(DESTDIR)$(LIBEXECDIR)/cgmem-names
-	install -Dm644 deploy/cgmem.service $(DESTDIR)$(PREFIX)/lib/systemd/system/cgmem.service
+	install -Dm755 $(CGMEM) $(DESTDIR)$(PREFIX)/bin/cgmem
+	install -Dm755 $(CGMEM_NAMES) $(DESTDIR)$(LIBEXECDIR)/cgmem-names
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|/usr/local/|$(PREFIX)/|g' deploy/cgmem.service \
+		>$(DESTDIR)$(PREFIX)/lib/systemd/system/cgmem.service
+	chmod 644 $(DESTDIR)$(PREFIX)/lib/systemd/system/cgmem.service
 	install -Dm644 deploy/cgmem.conf $(DESTDIR)$(PREFIX)/share/doc/cgmem/cgmem.conf
 	install -Dm644 deploy/events.schema.json \
 		$(DESTDIR)$(PREFIX)/share/doc/cgmem/events.schema.json
-	install -Dm644 README.md deploy/EVENTS.md -t $(DESTDIR)$(PREFIX)/share/doc/cgmem
+	install -Dm644 README.md deploy/EVENTS.md deploy/daemonset.yaml \
+		-t $(DESTDIR)$(PREFIX)/share/doc/cgmem
+
+# A build for /usr, in a tree of its own (the helper's path is compiled in), installed
+# into a staging root: what the Debian package and the image are made of.
+PKG_BUILD := $(BUILD)/pkg
+PKG_ROOT := $(PKG_BUILD)/root
+DEB := $(BUILD)/cgmem_$(VERSION)_amd64.deb
+IMAGE := $(BUILD)/cgmem-image.tar
+
+pkg-root:
+	@$(MAKE) --no-print-directory BUILD=$(PKG_BUILD)/obj BINDIR=$(PKG_BUILD) PREFIX=/usr \
+		LIBEXECDIR=/usr/libexec/cgmem all
+	@rm -rf $(PKG_ROOT)
+	@$(MAKE) --no-print-directory BUILD=$(PKG_BUILD)/obj BINDIR=$(PKG_BUILD) PREFIX=/usr \
+		LIBEXECDIR=/usr/libexec/cgmem DESTDIR=$(CURDIR)/$(PKG_ROOT) install >/dev/null
+
+# cgmem_<version>_amd64.deb with dpkg-deb, no debhelper (deploy/debian/README.md).
+deb: pkg-root
+	deploy/debian/build $(PKG_ROOT) $(VERSION) $(DEB)
+
+# An OCI image of the two programs and their libraries, tagged as the DaemonSet names it.
+image: pkg-root
+	deploy/image/mkimage $(PKG_ROOT) $(IMAGE) cgmem:$(VERSION) /usr/bin/cgmem \
+		/usr/libexec/cgmem/cgmem-names
 
 format:
 	clang-format -i $(wildcard cgroupfs/*.[ch] cri/*.[ch] supervisor/*.[ch] supervisor/*/*.[ch] \

@@ -23,6 +23,7 @@
 #include "names/names-session.h"
 #include "names/names.h"
 #include "registry/cgroot.h"
+#include "registry/self-cgroup.h"
 
 #define TIMER_ACCURACY_USEC 1000
 /* A round reads the processes of the containers that may be killed soon for this long at most. */
@@ -117,21 +118,30 @@ static int start_names(struct agent *a)
         return r;
 }
 
-/* The agent's own cgroup, from /proc/self/cgroup ("0::/path"), relative; "" if unknown. */
-static void read_self_cgroup(char *buf, size_t size)
+/*
+ * The agent's own cgroup below the root, relative; "" if unknown. In a cgroup
+ * namespace (a container) /proc/self/cgroup does not say where that is in the
+ * host's tree: registry/self-cgroup.h finds it by pid.
+ */
+static void find_self_cgroup(int rootfd, char *buf, size_t size)
 {
-        char line[4096];
-        FILE *f = fopen("/proc/self/cgroup", "re");
+        struct read_buf text = {0};
+        char ns_path[4096];
 
         buf[0] = '\0';
-        if (!f)
-                return;
-        while (fgets(line, sizeof(line), f))
-                if (strncmp(line, "0::/", 4) == 0) {
-                        snprintf(buf, size, "%.*s", (int) strcspn(line + 4, "\n"), line + 4);
-                        break;
-                }
-        fclose(f);
+        int r = read_file_to_eof(AT_FDCWD, "/proc/self/cgroup", &text);
+        if (r >= 0)
+                r = self_cgroup_parse(text.data, text.len, ns_path, sizeof(ns_path));
+        read_buf_free(&text);
+        if (r >= 0)
+                r = self_cgroup_find(rootfd, ns_path, getpid(), buf, size);
+        /* -ESRCH: the agent is not below the root (--root a subtree), nothing to protect. */
+        if (r < 0 && r != -ESRCH)
+                log_warning("cannot find my own cgroup below the root (%s): it is not protected "
+                            "unless [enforce] protect names it",
+                            strerror(-r));
+        else if (strcmp(buf, ns_path) != 0)
+                log_info("my cgroup is /%s (/%s in my cgroup namespace)", buf, ns_path);
 }
 
 static uint64_t clock_now(void)
@@ -299,13 +309,13 @@ int agent_start(struct agent *a, const struct cgmem_config *c, bool once, int (*
         a->config = c;
         a->once = once;
         a->start_usec = now_usec();
-        read_self_cgroup(a->self_cgroup, sizeof(a->self_cgroup));
         open_node_files(&a->node);
         open_kill_records(a, c);
         a->proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         a->rootfd = open_root(c);
         if (a->rootfd < 0)
                 return a->rootfd;
+        find_self_cgroup(a->rootfd, a->self_cgroup, sizeof(a->self_cgroup));
         r = registry_init(&a->registry, &(struct classify_rules){0}, true);
         if (r >= 0)
                 r = sd_event_default(&a->loop);

@@ -38,6 +38,14 @@ static int is_monitor(const char *path)
         return identity_from_path(path, &id) >= 0 && id.monitor;
 }
 
+/* podman's cgroupfs manager (no systemd): libpod_parent/libpod-<id>; conmon is not one. */
+static int is_podman_cgroupfs(const char *path)
+{
+        struct container_identity id;
+        return has_prefix(path, "libpod_parent/") && identity_from_path(path, &id) >= 0 &&
+               id.runtime == RUNTIME_PODMAN && !id.monitor;
+}
+
 static int is_runtime_leaf(const char *path)
 {
         static const char *const prefixes[] = {"docker/", "kubepods/", "kubepods.slice/",
@@ -47,7 +55,8 @@ static int is_runtime_leaf(const char *path)
                 if (has_prefix(path, prefixes[i]))
                         return 1;
         const char *name = last_component(path);
-        return has_prefix(name, "libpod-") && has_suffix(name, ".scope");
+        return (has_prefix(name, "libpod-") && has_suffix(name, ".scope")) ||
+               is_podman_cgroupfs(path);
 }
 
 static int matches_glob(const char *path, char *const *globs)

@@ -24,39 +24,6 @@
 #define DOCKER  "/usr/bin/docker"
 #define POD_UID "0f0e0d0c-1111-2222-3333-444455556666"
 
-/* Runs a shell command; returns its stdout, trailing newlines cut. Fails the case on failure. */
-static _printf_(1, 2) char *run(const char *fmt, ...)
-{
-        char cmd[2048], *out = NULL;
-        size_t size = 0;
-        va_list ap;
-
-        va_start(ap, fmt);
-        vsnprintf(cmd, sizeof(cmd), fmt, ap);
-        va_end(ap);
-        FILE *p = popen(cmd, "r");
-        KT_ASSERT(p, "popen %s: %m", cmd);
-        FILE *mem = open_memstream(&out, &size);
-        char buf[4096];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-                fwrite(buf, 1, n, mem);
-        fclose(mem);
-        int status = pclose(p);
-        KT_ASSERT(status == 0, "`%s` failed (status 0x%x): %s", cmd, status, out);
-        while (size > 0 && out[size - 1] == '\n')
-                out[--size] = '\0';
-        return out;
-}
-
-static const char *runtimes_dir(void)
-{
-        const char *d = getenv("KT_RUNTIMES");
-
-        KT_ASSERT(d, "KT_RUNTIMES is not set: run the cases through run-suite");
-        return d;
-}
-
 static json_t *object_at(json_t *o, const char *a, const char *b)
 {
         json_t *v = json_object_get(o, a);
@@ -97,16 +64,17 @@ static json_t *expect_named(struct kt_agent *a, const char *path)
  * sandboxed. */
 static void expect_lookups_apart(const struct kt_agent *a)
 {
-        char *helper = run("pgrep -P %d -x cgmem-names", (int) a->pid);
-        char *agent_curl = run("grep -c libcurl /proc/%d/maps || true", (int) a->pid);
-        char *helper_curl = run("grep -c libcurl /proc/%s/maps || true", helper);
+        char *helper = kt_run("pgrep -P %d -x cgmem-names", (int) a->pid);
+        char *agent_curl = kt_run("grep -c libcurl /proc/%d/maps || true", (int) a->pid);
+        char *helper_curl = kt_run("grep -c libcurl /proc/%s/maps || true", helper);
 
         KT_ASSERT(strcmp(agent_curl, "0") == 0, "the agent maps libcurl (%s mappings)", agent_curl);
         KT_ASSERT(strcmp(helper_curl, "0") != 0, "the helper (pid %s) does not map libcurl",
                   helper);
         /* Both run under their seccomp filter (supervisor/sandbox.h): mode 2. */
-        char *modes = run("awk '/^Seccomp:/ {printf \"%%s \", $2}' /proc/%d/status /proc/%s/status",
-                          (int) a->pid, helper);
+        char *modes =
+                kt_run("awk '/^Seccomp:/ {printf \"%%s \", $2}' /proc/%d/status /proc/%s/status",
+                       (int) a->pid, helper);
         KT_ASSERT(strcmp(modes, "2 2 ") == 0, "seccomp modes of agent and helper: %s", modes);
         free(modes);
         free(helper);
@@ -119,12 +87,12 @@ void case_names_docker(void)
         struct kt_agent a;
         char path[128];
 
-        free(run("%s/start-docker", runtimes_dir()));
+        free(kt_run("%s/start-docker", kt_runtimes_dir()));
         kt_agent_start(&a, "names_docker", watch_args);
         kt_agent_expect(&a, "started", NULL, 10000);
-        char *id = run(DOCKER " run -d --name web --label io.cgmem.policy=avoid "
-                              "--label com.example.team=shop --memory 64m cgmem-test/busybox:1 "
-                              "sleep 600");
+        char *id = kt_run(DOCKER " run -d --name web --label io.cgmem.policy=avoid "
+                                 "--label com.example.team=shop --memory 64m cgmem-test/busybox:1 "
+                                 "sleep 600");
         snprintf(path, sizeof(path), "/docker/%s", id);
 
         json_t *e = expect_named(&a, path);
@@ -137,14 +105,14 @@ void case_names_docker(void)
         expect_string(labels, "com.example.team", NULL, "shop");
 
         /* Docker's event stream tells a rename: no polling, a fresh container_identity. */
-        free(run(DOCKER " rename web web-renamed"));
+        free(kt_run(DOCKER " rename web web-renamed"));
         /* The start event may bring one more "web" first: wait for the new name. */
         for (int i = 0; i < 4 && strcmp(string_at(e, "container", "name"), "web-renamed") != 0; i++)
                 e = kt_agent_expect(&a, "container_identity", path, NAMED_WITHIN_MS);
         expect_string(e, "container", "name", "web-renamed");
 
         /* ps asks Docker too. */
-        char *ps = run("%s ps --json | grep '\"/docker/%s\"'", getenv("KT_CGMEM"), id);
+        char *ps = kt_run("%s ps --json | grep '\"/docker/%s\"'", getenv("KT_CGMEM"), id);
         json_error_t err;
         json_t *row = json_loads(ps, 0, &err);
         KT_ASSERT(row, "ps printed no JSON row for the container: %s", ps);
@@ -154,13 +122,13 @@ void case_names_docker(void)
 
         expect_lookups_apart(&a);
         /* The helper dies: the agent starts another, which names the next container. */
-        free(run("pkill -KILL -P %d -x cgmem-names", (int) a.pid));
-        char *id2 = run(DOCKER " run -d --name web2 cgmem-test/busybox:1 sleep 600");
+        free(kt_run("pkill -KILL -P %d -x cgmem-names", (int) a.pid));
+        char *id2 = kt_run(DOCKER " run -d --name web2 cgmem-test/busybox:1 sleep 600");
         snprintf(path, sizeof(path), "/docker/%s", id2);
         expect_string(expect_named(&a, path), "container", "name", "web2");
 
         kt_agent_stop(&a);
-        free(run(DOCKER " rm -f web-renamed web2"));
+        free(kt_run(DOCKER " rm -f web-renamed web2"));
         free(id);
         free(id2);
 }
@@ -172,7 +140,7 @@ void case_names_docker_label_avoids_kill(void)
         struct kt_agent a;
         char bloat_path[256], steady_path[256], dir[512];
 
-        free(run("%s/start-docker", runtimes_dir()));
+        free(kt_run("%s/start-docker", kt_runtimes_dir()));
         kt_delegate(cg);
         int slice = kt_cgroup_child(cg, "slice");
         kt_delegate(slice);
@@ -187,12 +155,13 @@ void case_names_docker_label_avoids_kill(void)
                                "node.pressure_full=20", "--set", "node.pressure_duration=2s",
                                NULL});
         kt_agent_expect(&a, "started", NULL, 10000);
-        char *bloat = run(DOCKER " run -d --name bloat --label io.cgmem.policy=avoid "
-                                 "--cgroup-parent %s cgmem-test/busybox:1 sleep 600",
-                          parent);
-        char *steady = run(DOCKER " run -d --name steady --cgroup-parent %s cgmem-test/busybox:1 "
-                                  "sleep 600",
-                           parent);
+        char *bloat = kt_run(DOCKER " run -d --name bloat --label io.cgmem.policy=avoid "
+                                    "--cgroup-parent %s cgmem-test/busybox:1 sleep 600",
+                             parent);
+        char *steady =
+                kt_run(DOCKER " run -d --name steady --cgroup-parent %s cgmem-test/busybox:1 "
+                              "sleep 600",
+                       parent);
         snprintf(bloat_path, sizeof(bloat_path), "%s/%s", parent, bloat);
         snprintf(steady_path, sizeof(steady_path), "%s/%s", parent, steady);
         expect_string(expect_named(&a, bloat_path), "container", "name", "bloat");
@@ -215,7 +184,7 @@ void case_names_docker_label_avoids_kill(void)
         expect_string(kill, "container", "name", "steady");
         KT_ASSERT(kt_read_value(bloat_cg, "memory.current") > 0, "the avoided bloat died");
         kt_agent_stop(&a);
-        free(run(DOCKER " rm -f bloat steady"));
+        free(kt_run(DOCKER " rm -f bloat steady"));
         free(bloat);
         free(steady);
 }
@@ -224,12 +193,12 @@ void case_names_containerd_cri_pod(void)
 {
         struct kt_agent a;
         char path[256], pod_path[256];
-        const char *rt = runtimes_dir();
+        const char *rt = kt_runtimes_dir();
 
-        free(run("%s/start-containerd-cri", rt));
+        free(kt_run("%s/start-containerd-cri", rt));
         kt_agent_start(&a, "names_containerd_cri_pod", watch_args);
         kt_agent_expect(&a, "started", NULL, 10000);
-        char *pod = run(
+        char *pod = kt_run(
                 "%s/cri-client run-pod web-0 shop " POD_UID " --label io.cgmem.policy=prefer", rt);
         snprintf(pod_path, sizeof(pod_path), "/kubepods/burstable/pod" POD_UID "/%s", pod);
 
@@ -238,9 +207,9 @@ void case_names_containerd_cri_pod(void)
         KT_ASSERT(json_is_true(object_at(e, "container", "sandbox")), "the sandbox is not marked");
         expect_string(object_at(e, "kubernetes", "pod"), "name", NULL, "web-0");
 
-        char *ctr = run("%s/cri-client create-container %s app docker.io/cgmem-test/busybox:1 "
-                        "--memory 67108864 -- sleep 600",
-                        rt, pod);
+        char *ctr = kt_run("%s/cri-client create-container %s app docker.io/cgmem-test/busybox:1 "
+                           "--memory 67108864 -- sleep 600",
+                           rt, pod);
         snprintf(path, sizeof(path), "/kubepods/burstable/pod" POD_UID "/%s", ctr);
         e = expect_named(&a, path);
         expect_string(e, "container", "runtime", "containerd");
@@ -254,7 +223,7 @@ void case_names_containerd_cri_pod(void)
         expect_string(object_at(e, "container", "labels"), "io.cgmem.policy", NULL, "prefer");
 
         kt_agent_stop(&a);
-        free(run("%s/cri-client stop-pod %s", rt, pod));
+        free(kt_run("%s/cri-client stop-pod %s", rt, pod));
         free(pod);
         free(ctr);
 }
@@ -316,4 +285,52 @@ void case_names_hung_runtime_does_not_slow_agent(void)
         kt_agent_stop(&a);
         kill(mute, SIGKILL);
         waitpid(mute, NULL, 0);
+}
+
+/*
+ * Debian's podman (crun, conmon, its cgroupfs manager), asked through the
+ * Docker-compatible API of `podman system service` on /run/podman/podman.sock, the
+ * agent's default podman_socket; its runaway is killed and the kill names it.
+ */
+void case_names_podman(void)
+{
+        const char *rt = kt_runtimes_dir();
+        struct kt_agent a;
+        char path[256], dir[320];
+
+        free(kt_run("%s/start-podman", rt));
+        /* podman's service answers its first inspect in seconds under the VM's emulation, and
+         * later while `podman run` still holds the container's lock: the lookups get 10 s, not
+         * the default 2 s, and the name may come after a failed lookup and its back-off. */
+        kt_agent_start(&a, "names_podman",
+                       (const char *const[]){"--interval", "250ms", "--set",
+                                             "runtimes.docker_socket=", "--set",
+                                             "runtimes.timeout=10s", NULL});
+        kt_agent_expect(&a, "started", NULL, 10000);
+        char *id = kt_run("%s/podman run -d --name pweb --label io.cgmem.policy=avoid "
+                          "--memory 128m cgmem-test/busybox:1 sleep 600",
+                          rt);
+        snprintf(path, sizeof(path), "/libpod_parent/libpod-%s", id);
+
+        kt_agent_expect(&a, "container_seen", path, 30000);
+        json_t *e = kt_agent_expect(&a, "container_identity", path, 60000);
+        expect_string(e, "container", "runtime", "podman");
+        expect_string(e, "container", "id", id);
+        expect_string(e, "container", "name", "pweb");
+        expect_string(e, "container", "image", "localhost/cgmem-test/busybox:1");
+        expect_string(object_at(e, "container", "labels"), "io.cgmem.policy", NULL, "avoid");
+
+        snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s", path);
+        int cg = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        KT_ASSERT(cg >= 0, "open %s: %m", dir);
+        kt_agent_expect_any_time(&a, "guard", path, 10000);
+        kt_spawn_in(cg, (char *[]){"memhog", "--total", "1024", NULL});
+        json_t *kill = kt_agent_expect(&a, "kill", path, 30000);
+        expect_string(kill, "container", "name", "pweb");
+        KT_ASSERT(kt_read_key(cg, "memory.events", "oom_kill") == 0,
+                  "the kernel OOM-killed before cgmem did");
+        kt_agent_stop(&a);
+        free(kt_run("%s/podman rm -f -t 0 pweb >/dev/null", rt));
+        close(cg);
+        free(id);
 }

@@ -48,3 +48,6 @@ void case_fault_names_helper_killed(void);
 void case_fault_cgroupfs_read_only(void);
 void case_fault_cgroup_kill_refused(void);
 void case_fault_cgroup_removed_mid_write(void);
+void case_names_podman(void);
+void case_deploy_agent_in_cgroup_namespace(void);
+void case_deploy_daemonset_in_docker(void);

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroupfs/io.h"
 #include "cgroupfs/mount.h"
 #include "kt.h"
 
@@ -25,17 +26,10 @@ static void open_copy(struct kt_agent *a, const char *name)
         KT_ASSERT(a->copy, "open %s: %m", path);
 }
 
-void kt_agent_start(struct kt_agent *a, const char *name, const char *const args[])
+void kt_agent_spawn(struct kt_agent *a, const char *name, int cgfd, const char *const argv[])
 {
-        const char *cgmem = getenv("KT_CGMEM");
-        const char *argv[32] = {cgmem, "run"};
         int p[2];
-        size_t n = 2;
 
-        KT_ASSERT(cgmem, "KT_CGMEM is not set");
-        for (; args[n - 2] && n < 31; n++)
-                argv[n] = args[n - 2];
-        argv[n] = NULL;
         *a = (struct kt_agent){.events = json_array()};
         open_copy(a, name);
         KT_ASSERT(pipe2(p, O_CLOEXEC) == 0, "pipe: %m");
@@ -44,11 +38,36 @@ void kt_agent_start(struct kt_agent *a, const char *name, const char *const args
         if (a->pid == 0) {
                 prctl(PR_SET_PDEATHSIG, SIGKILL);
                 dup2(p[1], STDOUT_FILENO);
-                execv(cgmem, (char *const *) argv);
+                if (cgfd >= 0 && cg_write_at(cgfd, "cgroup.procs", "0") < 0)
+                        _exit(126);
+                execv(argv[0], (char *const *) argv);
                 _exit(127);
         }
         close(p[1]);
         a->out = p[0];
+}
+
+void kt_agent_start_wrapped(struct kt_agent *a, const char *name, int cgfd,
+                            const char *const wrap[], const char *const args[])
+{
+        const char *cgmem = getenv("KT_CGMEM");
+        const char *argv[48];
+        size_t n = 0;
+
+        KT_ASSERT(cgmem, "KT_CGMEM is not set");
+        for (; wrap && wrap[n] && n < 8; n++)
+                argv[n] = wrap[n];
+        argv[n++] = cgmem;
+        argv[n++] = "run";
+        for (size_t i = 0; args[i] && n < ELEMENTSOF(argv) - 1; i++)
+                argv[n++] = args[i];
+        argv[n] = NULL;
+        kt_agent_spawn(a, name, cgfd, argv);
+}
+
+void kt_agent_start(struct kt_agent *a, const char *name, const char *const args[])
+{
+        kt_agent_start_wrapped(a, name, -1, NULL, args);
 }
 
 /* Splits one complete line off the buffer, or returns NULL. */
@@ -152,6 +171,21 @@ json_t *kt_agent_expect(struct kt_agent *a, const char *type, const char *cgroup
                 if (strcmp(t, type) == 0 && (!cgroup || (c && strcmp(c, cgroup) == 0)))
                         return e;
         }
+}
+
+json_t *kt_agent_expect_any_time(struct kt_agent *a, const char *type, const char *cgroup,
+                                 int timeout_ms)
+{
+        size_t i;
+        json_t *e;
+
+        json_array_foreach(a->events, i, e)
+        {
+                const char *t = kt_json_str(e, "type"), *c = kt_json_str(e, "cgroup");
+                if (strcmp(t, type) == 0 && (!cgroup || (c && strcmp(c, cgroup) == 0)))
+                        return e;
+        }
+        return kt_agent_expect(a, type, cgroup, timeout_ms);
 }
 
 void kt_agent_stop(struct kt_agent *a)

@@ -23,11 +23,25 @@ struct kt_agent {
 /* Starts "cgmem run ARGS..." (NULL-terminated); name names the events copy. */
 void kt_agent_start(struct kt_agent *a, const char *name, const char *const args[]);
 
+/* The same in the cgroup cgfd (-1: where the case is), run through the command wrap
+ * (NULL-terminated, absolute path first, e.g. unshare; NULL: none). */
+void kt_agent_start_wrapped(struct kt_agent *a, const char *name, int cgfd,
+                            const char *const wrap[], const char *const args[]);
+
+/* Any command (argv[0] an absolute path) whose stdout is an event stream, in cgfd if >= 0:
+ * `docker logs -f` of an agent in a container. */
+void kt_agent_spawn(struct kt_agent *a, const char *name, int cgfd, const char *const argv[]);
+
 /* Reads the next event; NULL after timeout_ms without one. The agent keeps the reference. */
 json_t *kt_agent_next(struct kt_agent *a, int timeout_ms);
 
 /* Reads until an event of type (and cgroup, if not NULL) arrives; fails the case on timeout. */
 json_t *kt_agent_expect(struct kt_agent *a, const char *type, const char *cgroup, int timeout_ms);
+
+/* kt_agent_expect, but an event already read counts too: one that may have come before
+ * another the case waited for (a guard before the container's name). */
+json_t *kt_agent_expect_any_time(struct kt_agent *a, const char *type, const char *cgroup,
+                                 int timeout_ms);
 
 /* kt_agent_start, then waits for its "started" event. */
 void kt_agent_start_ready(struct kt_agent *a, const char *name, const char *const args[]);

@@ -336,3 +336,35 @@ pid_t kt_mute_socket(const char *path)
         close(fd);
         return pid;
 }
+
+char *kt_run(const char *fmt, ...)
+{
+        char cmd[2048], *out = NULL;
+        size_t size = 0;
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(cmd, sizeof(cmd), fmt, ap);
+        va_end(ap);
+        FILE *p = popen(cmd, "r");
+        KT_ASSERT(p, "popen %s: %m", cmd);
+        FILE *mem = open_memstream(&out, &size);
+        char buf[4096];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+                fwrite(buf, 1, n, mem);
+        fclose(mem);
+        int status = pclose(p);
+        KT_ASSERT(status == 0, "`%s` failed (status 0x%x): %s", cmd, status, out);
+        while (size > 0 && out[size - 1] == '\n')
+                out[--size] = '\0';
+        return out;
+}
+
+const char *kt_runtimes_dir(void)
+{
+        const char *d = getenv("KT_RUNTIMES");
+
+        KT_ASSERT(d, "KT_RUNTIMES is not set: run the cases through run-suite");
+        return d;
+}

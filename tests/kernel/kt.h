@@ -96,3 +96,10 @@ pid_t kt_mute_socket(const char *path);
 uint64_t kt_now_usec(void);
 
 void kt_sleep_ms(unsigned ms);
+
+/* Runs a shell command; returns its stdout (malloc'd), trailing newlines cut. Fails the case
+ * if the command fails. */
+_printf_(1, 2) char *kt_run(const char *fmt, ...);
+
+/* tests/kernel/runtimes, where the scripts that start Docker, containerd and podman are. */
+const char *kt_runtimes_dir(void);

@@ -56,6 +56,9 @@ static const struct kt_case cases[] = {
         {"fault_cgroupfs_read_only", case_fault_cgroupfs_read_only},
         {"fault_cgroup_kill_refused", case_fault_cgroup_kill_refused},
         {"fault_cgroup_removed_mid_write", case_fault_cgroup_removed_mid_write},
+        {"names_podman", case_names_podman},
+        {"deploy_agent_in_cgroup_namespace", case_deploy_agent_in_cgroup_namespace},
+        {"deploy_daemonset_in_docker", case_deploy_daemonset_in_docker},
 };
 
 int main(int argc, char *argv[])

@@ -100,6 +100,11 @@ static const struct row corpus[] = {
         {USER_MGR "/user.slice/libpod-" ID_A ".scope/container", 1, 0},
         {USER_MGR "/user.slice/podman-pause-1a2b3c4d.scope", 1, 0},
         {"libpod-" ID_C ".scope", 1, 1},
+        /* podman's cgroupfs manager, as in the plain test VM; conmon beside it is not one. */
+        {"libpod_parent/libpod-" ID_A, 1, 1},
+        {"libpod_parent/libpod-" ID_A, 0, 0},
+        {"libpod_parent/conmon", 1, 0},
+        {"libpod_parent/libpod-conmon-" ID_A, 1, 0},
         {"libpod-" ID_C ".slice", 1, 0},
 
         /* systemd units. */

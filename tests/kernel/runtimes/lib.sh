@@ -17,6 +17,7 @@ RT_LOGS=${RT_LOGS:-/tmp}                              # <daemon>.log
 RT_CGROUP=${RT_CGROUP-/sys/fs/cgroup/cgmem-runtimes} # daemons' cgroups (empty: stay put)
 CONTAINERD_SOCK=${CONTAINERD_SOCK:-/run/containerd/containerd.sock}
 DOCKER_SOCK=${DOCKER_SOCK:-/var/run/docker.sock}
+PODMAN_SOCK=${PODMAN_SOCK:-/run/podman/podman.sock}     # podman.socket's, rootful
 RT_IMAGE=cgmem-test/busybox:1      # Cmd ["sh"]
 RT_PAUSE_IMAGE=cgmem-test/pause:1  # same root, Cmd sleeps "forever": the CRI sandbox
 
@@ -25,6 +26,7 @@ CONTAINERD=/usr/bin/containerd
 CTR=/usr/bin/ctr
 DOCKERD=/usr/sbin/dockerd
 DOCKER=/usr/bin/docker
+PODMAN=/usr/bin/podman
 PYTHON=/usr/bin/python3
 BUSYBOX=/bin/busybox
 
@@ -75,8 +77,8 @@ rt_require_vm() {
 rt_quiet_system_units() {
 	[ -d /run/systemd/system ] || return 0
 	[ -f "$RT_STATE/units-masked" ] && return 0
-	systemctl stop docker.socket docker.service containerd.service >/dev/null 2>&1
-	systemctl mask --runtime docker.socket docker.service containerd.service >/dev/null 2>&1
+	systemctl stop docker.socket docker.service containerd.service podman.socket podman.service >/dev/null 2>&1
+	systemctl mask --runtime docker.socket docker.service containerd.service podman.socket podman.service >/dev/null 2>&1
 	: >"$RT_STATE/units-masked"
 }
 
@@ -204,4 +206,31 @@ EOF
 	rt_spawn containerd "$CONTAINERD" --config "$conf"
 	rt_wait 60 containerd "$log" rt_containerd_answers
 	rt_note "containerd answers"
+}
+
+# podman's configuration for the guest, in the environment of every podman call:
+# cgroupfs (no systemd in the plain guest, so containers sit in
+# /libpod_parent/libpod-<id>), crun, events to a file (no journal), no network
+# (no CNI in the guest), storage on the tmpfs start-podman mounts.
+rt_podman_env() {
+	export CONTAINERS_CONF=$RT_STATE/containers.conf CONTAINERS_STORAGE_CONF=$RT_STATE/storage.conf
+	[ -f "$CONTAINERS_CONF" ] && [ -f "$CONTAINERS_STORAGE_CONF" ] && return 0
+	mkdir -p "$RT_STATE"
+	cat >"$CONTAINERS_CONF" <<CONF
+# Written by tests/kernel/runtimes (cgmem test VM). See its README.md.
+[containers]
+netns = "none"
+cgroupns = "private"
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$RT_LOGS/podman-events.log"
+runtime = "crun"
+CONF
+	cat >"$CONTAINERS_STORAGE_CONF" <<CONF
+[storage]
+driver = "overlay"
+graphroot = "/var/lib/containers/storage"
+runroot = "/run/containers/storage"
+CONF
 }
