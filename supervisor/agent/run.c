@@ -202,6 +202,23 @@ static void lock_memory(const struct cgmem_config *c)
                 log_warning("mlockall: %m; the agent may be paged out under pressure");
 }
 
+/*
+ * The last thing the kernel's OOM killer may take, wherever the agent runs:
+ * the unit says so (OOMScoreAdjust=-1000), a DaemonSet's pod or a shell cannot,
+ * and a runaway in the agent's own cgroup would otherwise take it along.
+ * cgmem-names gives this up for itself.
+ */
+static void protect_from_oom_killer(void)
+{
+        int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+        if (fd < 0 || write(fd, "-1000\n", 6) != 6)
+                log_warning("cannot set oom_score_adj to -1000: %m; the kernel may OOM-kill "
+                            "the agent");
+        if (fd >= 0)
+                close(fd);
+}
+
 struct run_context {
         struct agent agent;
         struct cgmem_config config;
@@ -289,6 +306,8 @@ int verb_run(int argc, char *argv[])
          * reason to dump core: the write says EFBIG and the sink retries. */
         signal(SIGXFSZ, SIG_IGN);
         lock_memory(&ctx.config);
+        if (!o.once)
+                protect_from_oom_killer();
         int fr = raise_fd_limit();
         if (fr < 0)
                 log_warning("cannot raise the open file limit: %s", strerror(-fr));
