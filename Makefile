@@ -73,7 +73,7 @@ UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 HELPER_BINS := $(HELPER_SRCS:%.c=$(BUILD)/%)
 FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all check unit unit-asan fuzz fuzz-smoke vm-check deps bench-deps install demo format \
+.PHONY: all check unit unit-asan fuzz fuzz-smoke vm-check vm-podman deps bench-deps install demo format \
 	clean bench bench-metrics bench-libcgroup bench-reaction bench-verdicts bench-node \
 	bench-volume bench-soak helpers install-debs pkg-root deb image systemd-check
 all: $(CGMEM) $(CGMEM_NAMES)
@@ -168,6 +168,10 @@ vm-check: cgmem cgmem-names $(HELPER_BINS) $(KTEST) $(BUILD)/cache.bin $(BUILD)/
 # cgmem.service under systemd as PID 1, installed from make deb's package (tests/systemd/run).
 systemd-check: deb $(HELPER_BINS)
 	tests/vm/run --systemd --timeout 600 -- tests/systemd/run $(BUILD)
+
+# Cases kept out of make check, each for the reason tests/kernel/ktest.c gives.
+vm-podman: cgmem cgmem-names $(HELPER_BINS) $(KTEST)
+	tests/vm/run --timeout 900 -- tests/kernel/run-suite $(BUILD) names_podman
 
 BENCH_LIBCGROUP := $(BUILD)/bench/libcgroup-vs-direct
 $(BENCH_LIBCGROUP): tests/bench/libcgroup-vs-direct.c $(LIB)
