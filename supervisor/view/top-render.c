@@ -456,6 +456,30 @@ int top_screen_print_plain(const struct top_screen *s, FILE *out)
         return ferror(out) ? -EIO : 0;
 }
 
+static const char *sgr(enum top_attr a);
+
+int top_screen_print_color(const struct top_screen *s, FILE *out)
+{
+        for (size_t i = 0; i < s->n_lines; i++) {
+                const struct top_line *l = &s->lines[i];
+                size_t n = l->len;
+                int cur = TOP_ATTR_NORMAL;
+                while (n > 0 && l->text[n - 1] == ' ')
+                        n--;
+                for (size_t j = 0; j < n; j++) {
+                        if (l->attr[j] != cur) {
+                                cur = l->attr[j];
+                                fputs(sgr((enum top_attr) cur), out);
+                        }
+                        fputc(l->text[j], out);
+                }
+                if (cur != TOP_ATTR_NORMAL)
+                        fputs("\033[0m", out);
+                fputc('\n', out);
+        }
+        return ferror(out) ? -EIO : 0;
+}
+
 void top_rendered_free(struct top_rendered *r)
 {
         for (size_t i = 0; i < r->n_lines; i++)

@@ -78,6 +78,8 @@ void top_render_batch_frame(const struct top_model *m, const struct top_frame *f
 
 /* Prints the lines as plain text, trailing blanks removed. */
 int top_screen_print_plain(const struct top_screen *s, FILE *out);
+/* The same with the attributes as ANSI colours (a terminal that is not full-screen). */
+int top_screen_print_color(const struct top_screen *s, FILE *out);
 
 /*
  * The ANSI for a terminal of width x height: the lines that differ from prev
