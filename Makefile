@@ -171,7 +171,13 @@ $(BENCH_FLOOR): tests/bench/pread-floor.c
 
 # The agent's CPU per container per round and RSS against the pread floor, at 1 000 and
 # 10 000 cgroups in the test VM (tests/bench/README.md).
-bench: cgmem cgmem-names $(BENCH_FLOOR)
+BENCH_RECORDER := $(BUILD)/bench/recorder-cost
+$(BENCH_RECORDER): tests/bench/recorder-cost.c supervisor/recorder/recorder.c supervisor/recorder/story.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^
+
+bench: cgmem cgmem-names $(BENCH_FLOOR) $(BENCH_RECORDER)
+	$(BENCH_RECORDER)
 	BUILD=$(BUILD) tests/bench/agent-bench
 
 # Kill-before-OOM reaction benchmark in the test VM (tests/bench/README.md).

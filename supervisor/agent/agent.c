@@ -24,6 +24,8 @@
 #include "registry/cgroot.h"
 
 #define TIMER_ACCURACY_USEC 1000
+/* A round reads the processes of the containers that may be killed soon for this long at most. */
+#define PROCS_ROUND_BUDGET_USEC (10 * USEC_PER_MSEC)
 
 /*
  * The PSI files exist even when PSI is off (psi=0 on the command line, or
@@ -55,7 +57,8 @@ static void detect_features(struct agent *a)
 
 void agent_init(struct agent *a)
 {
-        *a = (struct agent){.rootfd = -1, .inotify_fd = -1};
+        *a = (struct agent){.rootfd = -1, .inotify_fd = -1, .proc_fd = -1};
+        a->records.dirfd = -1;
         a->oom.fd = -1;
         a->node.meminfo_fd = a->node.vmstat_fd = a->node.swaps_fd = -1;
         a->node.trigger.fd = -1;
@@ -69,6 +72,16 @@ static void open_node_files(struct node *n)
                 log_warning("cannot open /proc/meminfo: %m; the node's memory is not judged");
         n->swaps_fd = open("/proc/swaps", O_RDONLY | O_CLOEXEC);
         n->vmstat_fd = open("/proc/vmstat", O_RDONLY | O_CLOEXEC);
+}
+
+/* The per-kill files: a directory that cannot be had costs the files, not the kills. */
+static void open_kill_records(struct agent *a, const struct cgmem_config *c)
+{
+        int r = kill_records_open(&a->records, a->once ? NULL : c->kills_dir, c->kills_keep);
+
+        if (r < 0)
+                log_warning("cannot use %s for the kills' record files: %s", c->kills_dir,
+                            strerror(-r));
 }
 
 static int open_root(const struct cgmem_config *c)
@@ -123,6 +136,11 @@ static void read_self_cgroup(char *buf, size_t size)
 static uint64_t clock_now(void)
 {
         return now_usec();
+}
+
+static uint64_t clock_realtime(void)
+{
+        return realtime_usec();
 }
 
 static int on_recheck(sd_event_source *source, uint64_t usec, void *userdata)
@@ -186,7 +204,11 @@ static void wire(struct agent *a)
                 .emitter = a->emitter,
                 .names = a->names,
                 .oom = &a->oom,
+                .records = &a->records,
+                .proc_fd = a->proc_fd,
                 .now = clock_now,
+                .realtime_now = clock_realtime,
+                .epoch_usec = a->start_usec,
                 .recheck = arm_recheck,
                 .recheck_userdata = a,
                 .once = a->once,
@@ -242,9 +264,15 @@ void agent_reload(struct agent *a, struct cgmem_config *current, struct cgmem_co
                         psi_disarm(a, cg);
         if (a->names && names_reconfigure(a->names, &nc) < 0)
                 log_warning("runtime sockets not reloaded");
+        bool kills = !same_string(current->kills_dir, next->kills_dir) ||
+                     current->kills_keep != next->kills_keep;
         config_free(current);
         *current = *next;
         agent_configure(a, current);
+        if (kills) {
+                kill_records_close(&a->records);
+                open_kill_records(a, current);
+        }
         if (events)
                 restart_emitter(a);
         if (psi)
@@ -262,6 +290,8 @@ int agent_start(struct agent *a, const struct cgmem_config *c, bool once, int (*
         a->start_usec = now_usec();
         read_self_cgroup(a->self_cgroup, sizeof(a->self_cgroup));
         open_node_files(&a->node);
+        open_kill_records(a, c);
+        a->proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         a->rootfd = open_root(c);
         if (a->rootfd < 0)
                 return a->rootfd;
@@ -306,6 +336,7 @@ void agent_round(struct agent *a, uint64_t now)
         p->hot_files = node_memory_update(&a->node);
         p->round_elapsed_usec =
                 a->last_round_usec ? now - a->last_round_usec : a->config->interval_usec;
+        p->procs_round_deadline_usec = now + PROCS_ROUND_BUDGET_USEC;
         for (struct cgroup *cg = a->registry.head, *next; cg; cg = next) {
                 struct container *c = container_of(cg);
                 next = cg->next;
@@ -392,6 +423,9 @@ void agent_stop(struct agent *a)
         names_free(a->names);
         oom_log_close(&a->oom);
         node_stop(&a->node);
+        kill_records_close(&a->records);
+        if (a->proc_fd >= 0)
+                close(a->proc_fd);
         sd_event_source_disable_unref(a->inotify_source);
         sd_event_source_disable_unref(a->sample_timer);
         sd_event_source_disable_unref(a->rescan_timer);

@@ -13,6 +13,7 @@
 
 #include "cgroupfs/meminfo.h"
 #include "config/config.h"
+#include "emit/records.h"
 #include "node.h"
 #include "oom.h"
 #include "pipeline.h"
@@ -41,6 +42,8 @@ struct agent {
         struct pipeline pipeline;
         struct policy_config policy;
         struct marks marks;
+        struct kill_records records;
+        int proc_fd; /* /proc, for the processes of a kill */
         uint64_t start_usec;
         char self_cgroup[4096]; /* the agent's own, "a/b": never touched */
 

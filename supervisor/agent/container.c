@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "pipeline.h"
+
 struct container *container_new(struct cgroup *cg, struct pipeline *p, uint64_t now_usec)
 {
         struct container *c = calloc(1, sizeof(*c));
@@ -15,6 +17,7 @@ struct container *container_new(struct cgroup *cg, struct pipeline *p, uint64_t 
         c->seen_usec = now_usec;
         c->trigger.fd = -1;
         c->high_written_bytes = HIGH_WRITTEN_NONE;
+        recorder_init(&c->recorder, p ? p->epoch_usec : now_usec);
         cg->ext = c;
         return c;
 }
@@ -29,6 +32,8 @@ void container_free(struct cgroup *cg)
         sd_event_source_disable_unref(c->trigger.source);
         if (c->trigger.fd >= 0)
                 close(c->trigger.fd);
+        recorder_done(&c->recorder);
+        free(c->procs);
         free(c);
         cg->ext = NULL;
 }

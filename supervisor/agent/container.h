@@ -11,11 +11,13 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "cgroupfs/procs.h"
 #include "cgroupfs/sample.h"
 #include "emit/episode.h"
 #include "emit/events.h"
 #include "names/names.h"
 #include "policy/policy.h"
+#include "recorder/recorder.h"
 #include "registry/registry.h"
 #include "trigger.h"
 
@@ -44,6 +46,12 @@ struct container {
         enum policy_mark mark;        /* xattr, label or configuration */
         uint64_t limits_written_usec; /* when its owner last wrote a limit; 0: before we knew it */
         uint64_t high_written_bytes;  /* what cgmem last wrote to memory.high */
+
+        /* what a kill tells (kill-story.h) */
+        struct recorder recorder;
+        struct proc_memory *procs; /* the largest processes, when it may be killed soon */
+        struct procs_snapshot procs_snapshot;
+        uint64_t procs_usec; /* when they were read; 0: never */
 
         /* act */
         bool killed;

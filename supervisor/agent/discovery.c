@@ -181,6 +181,14 @@ static void child_deleted(struct agent *a, struct cgroup *parent, const char *na
                 discovery_lost(a, cg);
 }
 
+/* At a limit now, maybe: it may want its PSI trigger before the next round. */
+static void memory_events_changed(struct agent *a, struct container *c)
+{
+        if (pipeline_run(&a->pipeline, c, WAKE_MEMORY_EVENTS, now_usec()) >= 0 &&
+            !c->trigger.source)
+                psi_update_trigger(a, c->cg);
+}
+
 static void file_modified(struct agent *a, struct cgroup *cg, const char *name)
 {
         struct container *c = container_of(cg);
@@ -190,7 +198,7 @@ static void file_modified(struct agent *a, struct cgroup *cg, const char *name)
         else if (!c || !cg->sampled)
                 return;
         else if (strcmp(name, "memory.events") == 0)
-                pipeline_run(&a->pipeline, c, WAKE_MEMORY_EVENTS, now_usec());
+                memory_events_changed(a, c);
         else if (strncmp(name, "memory.", 7) == 0)
                 pipeline_run(&a->pipeline, c, WAKE_LIMITS, now_usec());
 }

@@ -316,6 +316,7 @@ void node_check(struct node *n, struct cgroup *slice, uint64_t now)
                 return;
         n->pipeline->swap_free_bytes = n->swap_in_ram ? 0 : n->meminfo.swap_free;
         node_evaluate(&n->config, &n->state, &in, &n->state, &d);
+        n->pipeline->node_short = d.next_check_usec != 0;
         if (d.next_check_usec && n->loop)
                 arm_fast_timer(n, d.next_check_usec);
         if (d.rule != NODE_RULE_NONE)

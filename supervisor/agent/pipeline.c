@@ -2,10 +2,13 @@
 #include "pipeline.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/log.h"
 #include "emit/emit.h"
+#include "kill-story.h"
 #include "names/names.h"
 #include "report.h"
 
@@ -77,6 +80,7 @@ static int observe(struct pipeline *p, struct container *c, enum wake why)
 
         if (r < 0)
                 return r;
+        recorder_note(&c->recorder, &c->cg->sample, p->now());
         if (why == WAKE_DISCOVERY) {
                 c->cg->sampled = true;
                 c->mark = marks_of(p->marks, p->actuator, p->names, c->cg);
@@ -173,7 +177,12 @@ static void emit_decision(struct pipeline *p, struct container *c, enum policy_a
                           const struct event_action *a)
 {
         struct event_who who = container_who(c, p->names);
-        emitter_emit(p->emitter, event_decision(&who, a, action, p->config->dry_run));
+        struct story story;
+        struct event_story st = {0};
+
+        if (action == ACTION_KILL)
+                st = kill_story_of(p, c, p->now(), &story, NULL, 0);
+        emitter_emit(p->emitter, event_decision(&who, a, action, p->config->dry_run, &st));
 }
 
 /* The band's xattrs, before cgmem changes memory.high; said once if the cgroup cannot hold them. */
@@ -267,9 +276,10 @@ void pipeline_kill(struct pipeline *p, struct container *c, const struct kill_or
                 emit_decision(p, c, ACTION_KILL, &a);
                 return;
         }
-        /* The kill first; the event, with its names and evidence, after. */
+        /* The kill first; the event, with its names, evidence and story, after. */
+        kill_story_before_kill(p, c);
         int r = act->kill(act->userdata, c->cg);
-        uint64_t latency = p->now() - k->signal_usec;
+        uint64_t now = p->now(), latency = now - k->signal_usec;
         if (errno_is_gone(r))
                 return;
         struct policy_state verdict = c->policy;
@@ -284,10 +294,16 @@ void pipeline_kill(struct pipeline *p, struct container *c, const struct kill_or
         a.rate_bytes_per_sec =
                 k->decision ? verdict.growth.rate_bytes_per_sec : k->rate_bytes_per_sec;
         struct event_who who = container_who(c, p->names);
-        emitter_emit(p->emitter, event_kill(&who, &a, r, details));
+        struct story story;
+        char record[PATH_MAX];
+        struct event_story st = kill_story_of(p, c, now, &story, record, sizeof(record));
+        char *line = NULL;
+        emitter_emit_copy(p->emitter, event_kill(&who, &a, r, details, &st), &line);
         /* Only now: freeing a dying process's memory takes as long as the memory is large. */
         if (r >= 0)
                 act->reclaim(act->userdata, c->cg);
+        kill_story_record(p, c, &st, line, now);
+        free(line);
 }
 
 static void act(struct pipeline *p, struct container *c, const struct policy_decision *d,
@@ -319,7 +335,7 @@ static void act(struct pipeline *p, struct container *c, const struct policy_dec
 
 int pipeline_run(struct pipeline *p, struct container *c, enum wake why, uint64_t signal_usec)
 {
-        struct policy_decision d;
+        struct policy_decision d = {.eta_usec = -1};
 
         int r = observe(p, c, why);
         if (r < 0)
@@ -328,7 +344,10 @@ int pipeline_run(struct pipeline *p, struct container *c, enum wake why, uint64_
         report(p, c, why, signal_usec);
         if (why == WAKE_DISCOVERY)
                 adopt_band(p, c);
-        if (decide(p, c, &d))
+        bool acting = decide(p, c, &d);
+        if (why == WAKE_ROUND)
+                kill_story_watch(p, c, &d, signal_usec);
+        if (acting)
                 act(p, c, &d, why, signal_usec);
         return 0;
 }

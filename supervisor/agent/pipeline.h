@@ -29,6 +29,7 @@
 #include "registry/registry.h"
 
 struct emitter;
+struct kill_records;
 struct names;
 struct oom_log;
 
@@ -48,18 +49,24 @@ struct pipeline {
         const struct actuator *actuator;
         struct registry *registry; /* samples through its buffer and out-of-fds fallback */
         struct emitter *emitter;
-        struct names *names; /* names for events and labels for marks; NULL: none */
-        struct oom_log *oom; /* the kernel's victims; NULL: not named */
+        struct names *names;          /* names for events and labels for marks; NULL: none */
+        struct oom_log *oom;          /* the kernel's victims; NULL: not named */
+        struct kill_records *records; /* the per-kill files; NULL: none */
+        int proc_fd;                  /* /proc, for the processes of a kill; -1: none */
         uint64_t (*now)(void);
+        uint64_t (*realtime_now)(void); /* CLOCK_REALTIME, for names of per-kill files */
         /* The policy wants c judged again at at_usec (a limit settling): the loop's timer. */
         void (*recheck)(void *userdata, struct container *c, uint64_t at_usec);
         void *recheck_userdata;
         unsigned hot_files;       /* HOT_FILES, and memory.swap.current where the node has swap */
         uint64_t swap_free_bytes; /* the node's, for the swap a container may still use */
-        uint64_t round_elapsed_usec; /* since the round before this one */
-        uint64_t episodes;           /* numbers the episodes (emit/episode.h) */
-        bool once;                   /* cgmem run --once: look, never act */
-        bool xattr_warned;           /* said once that the band's xattrs cannot be kept */
+        uint64_t round_elapsed_usec;        /* since the round before this one */
+        uint64_t episodes;                  /* numbers the episodes (emit/episode.h) */
+        uint64_t epoch_usec;                /* the recorders' (recorder/recorder.h) */
+        uint64_t procs_round_deadline_usec; /* reading processes this round stops here */
+        bool node_short;                    /* the node is short of memory: growers may be killed */
+        bool once;                          /* cgmem run --once: look, never act */
+        bool xattr_warned;                  /* said once that the band's xattrs cannot be kept */
 };
 
 /* A kill the node-pressure ranking asks for, with its own details. */

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "report.h"
 
+#include <limits.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "base/hashmap.h"
 #include "emit/emit.h"
+#include "kill-story.h"
 #include "oom.h"
 
 /* Below this, a share is a few pages over a few pages: noise, not a finding. */
@@ -29,6 +32,21 @@ static struct episode_config episode_config_of(const struct cgmem_config *cf)
                                        .summary_usec = cf->episode_summary_usec};
 }
 
+/* An oom_kill event, with the container's story and processes, and its per-kill file. */
+static void tell_oom_kill(struct pipeline *p, struct container *c, uint64_t before,
+                          const struct memcg_events *events, const struct oom_victim *v)
+{
+        uint64_t now = p->now();
+        struct story story;
+        char record[PATH_MAX], *line = NULL;
+        struct event_story st = kill_story_of(p, c, now, &story, record, sizeof(record));
+
+        emitter_emit_copy(p->emitter,
+                          event_oom_kill(c->cg->path, before, before + 1, events, v, &st), &line);
+        kill_story_record(p, c, &st, line, now);
+        free(line);
+}
+
 /* One oom_kill event per kill the counter shows, each naming its victim when the log has it. */
 static void report_oom_kills(struct pipeline *p, struct container *c, uint64_t before)
 {
@@ -36,10 +54,9 @@ static void report_oom_kills(struct pipeline *p, struct container *c, uint64_t b
 
         if (p->oom)
                 oom_log_drain(p->oom, p->now());
-        for (uint64_t k = before; k < cg->sample.events.oom_kill; k++) {
-                const struct oom_victim *v = p->oom ? oom_log_claim(p->oom, cg->path) : NULL;
-                emitter_emit(p->emitter, event_oom_kill(cg->path, k, k + 1, &cg->sample.events, v));
-        }
+        for (uint64_t k = before; k < cg->sample.events.oom_kill; k++)
+                tell_oom_kill(p, c, k, &cg->sample.events,
+                              p->oom ? oom_log_claim(p->oom, cg->path) : NULL);
 }
 
 static void tell_memory_event(struct pipeline *p, struct container *c)
@@ -226,8 +243,6 @@ void report_unclaimed_kills(struct pipeline *p, struct container *c)
         if (!p->oom)
                 return;
         oom_log_drain(p->oom, p->now());
-        while ((v = oom_log_claim(p->oom, c->cg->path))) {
-                emitter_emit(p->emitter, event_oom_kill(c->cg->path, before, before + 1, NULL, v));
-                before++;
-        }
+        while ((v = oom_log_claim(p->oom, c->cg->path)))
+                tell_oom_kill(p, c, before++, NULL, v);
 }

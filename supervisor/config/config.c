@@ -82,6 +82,7 @@ static const struct config_key config_keys[] = {
         KEY("events", "episode_quiet", KEY_DURATION, uint64_t, episode_quiet_usec, "1min"),
         KEY("events", "episode_summary", KEY_DURATION, uint64_t, episode_summary_usec, "15min"),
         KEY("events", "kills_dir", KEY_PATH, char *, kills_dir, "/var/lib/cgmem/kills"),
+        KEY("events", "kills_keep", KEY_UNSIGNED, unsigned, kills_keep, "100"),
         KEY("enforce", "enabled", KEY_BOOL, int, enforce, "yes"),
         KEY("enforce", "kill", KEY_BOOL, int, enforce_kill, "yes"),
         KEY("enforce", "protect", KEY_GLOBS, char **, protect_globs,

@@ -42,7 +42,8 @@ struct cgmem_config {
         double kernel_memory_change_pct;     /* kernel_memory_change = 5 : points of share */
         uint64_t episode_quiet_usec;         /* episode_quiet = 1min : an episode ended */
         uint64_t episode_summary_usec;       /* episode_summary = 15min */
-        char *kills_dir; /* kills_dir = /var/lib/cgmem/kills : a record file per kill */
+        char *kills_dir;                     /* kills_dir = /var/lib/cgmem/kills; "": none */
+        unsigned kills_keep;                 /* kills_keep = 100 */
 
         /* [enforce]: see supervisor/policy.h for what each threshold does */
         int enforce;                  /* enabled = yes : the global switch for every action */

@@ -785,6 +785,16 @@ void emitter_free(struct emitter *e)
 
 uint64_t emitter_emit(struct emitter *e, json_t *event)
 {
+        return emitter_emit_copy(e, event, NULL);
+}
+
+uint64_t emitter_next_seq(const struct emitter *e)
+{
+        return e->next_seq;
+}
+
+uint64_t emitter_emit_copy(struct emitter *e, json_t *event, char **ret_line)
+{
         _cleanup_json_ json_t *owned = event, *o = NULL;
         _cleanup_(line_unrefp) struct line *stream = NULL, *journal = NULL;
         uint64_t seq = e->next_seq;
@@ -796,6 +806,9 @@ uint64_t emitter_emit(struct emitter *e, json_t *event)
                 return 0;
         }
         e->next_seq++;
+        if (ret_line) /* e->line_buf holds the line until a sink reports a loss */
+                *ret_line =
+                        strndup(e->line_buf, len && e->line_buf[len - 1] == '\n' ? len - 1 : len);
         /* Both built before any sink runs: a "dropped" report reuses e->line_buf. */
         if (e->sinks[SINK_STDOUT].enabled || e->sinks[SINK_FILE].enabled)
                 stream = line_for_sink(e, SINK_STDOUT, o, seq, len);

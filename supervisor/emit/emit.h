@@ -37,6 +37,12 @@ void emitter_free(struct emitter *e);
  */
 uint64_t emitter_emit(struct emitter *e, json_t *event);
 
+/* emitter_emit, and *ret_line gets a copy of the event's line, without its newline (or NULL). */
+uint64_t emitter_emit_copy(struct emitter *e, json_t *event, char **ret_line);
+
+/* The seq the next event will get. */
+uint64_t emitter_next_seq(const struct emitter *e);
+
 /* Reopens the file sink (SIGHUP after logrotate). */
 int emitter_reopen(struct emitter *e);
 

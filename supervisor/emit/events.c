@@ -248,14 +248,98 @@ static json_t *victim_json(const struct oom_victim *v)
                            {"shmem_rss_bytes", json_u64(v->shmem_rss_bytes)});
 }
 
-json_t *event_oom_kill(const char *cgroup, uint64_t before, uint64_t after,
-                       const struct memcg_events *events, const struct oom_victim *victim)
+/* ---- what a kill tells ---- */
+
+static json_t *optional_u64(uint64_t v)
 {
-        return JSON_OBJECT({"type", type_json(EVENT_OOM_KILL)}, {"cgroup", json_string(cgroup)},
-                           {"oom_kill_before", json_u64(before)},
-                           {"oom_kill_after", json_u64(after)},
-                           {"events", events ? json_memcg_events(events) : json_null()},
-                           {"victim", victim_json(victim)});
+        return v == PROC_VALUE_UNKNOWN ? json_null() : json_u64(v);
+}
+
+static json_t *process_json(const struct proc_memory *m)
+{
+        return JSON_OBJECT({"pid", json_integer(m->pid)}, {"comm", json_string(m->comm)},
+                           {"rss_anon_bytes", json_u64(m->rss_anon_bytes)},
+                           {"rss_file_bytes", json_u64(m->rss_file_bytes)},
+                           {"rss_shmem_bytes", json_u64(m->rss_shmem_bytes)},
+                           {"swap_bytes", json_u64(m->swap_bytes)},
+                           {"pss_bytes", optional_u64(m->pss_bytes)},
+                           {"uss_bytes", optional_u64(m->uss_bytes)});
+}
+
+json_t *event_processes_json(const struct procs_snapshot *procs, uint64_t age_usec, size_t max)
+{
+        if (!procs)
+                return json_null();
+        json_t *top = json_array();
+        for (size_t i = 0; top && i < procs->n_top && i < max; i++)
+                json_array_append_new(top, process_json(&procs->top[i]));
+        return JSON_OBJECT({"age_usec", usec_json(age_usec)}, {"count", json_u64(procs->n_procs)},
+                           {"complete", json_boolean(procs->complete)}, {"top", top});
+}
+
+static json_t *story_points_json(const struct story *s)
+{
+        json_t *points = json_array();
+
+        for (size_t i = 0; points && i < s->n_points; i++) {
+                json_t *p = json_array();
+                json_array_append_new(p, usec_json(s->points[i].ago_usec));
+                json_array_append_new(p, json_u64(s->points[i].footprint_bytes));
+                json_array_append_new(p, json_u64(s->points[i].current_bytes));
+                json_array_append_new(points, p);
+        }
+        return points;
+}
+
+static json_t *story_json(const struct story *s)
+{
+        if (!s)
+                return json_null();
+        json_t *kinds = json_object();
+        for (int k = 0; kinds && k < _STORY_KIND_MAX; k++) {
+                char key[32];
+                snprintf(key, sizeof(key), "%s_bytes", story_kind_to_string(k));
+                json_object_set_new(kinds, key, json_integer(s->kinds_bytes[k]));
+        }
+        const char *most = story_kind_to_string(s->grew_most);
+        return JSON_OBJECT({"window_usec", usec_json(s->window_usec)},
+                           {"began_usec_ago",
+                            s->began_usec_ago < 0 ? json_null() : json_integer(s->began_usec_ago)},
+                           {"grew_bytes", json_u64(s->grew_bytes)},
+                           {"rate_bytes_per_sec", json_real(s->rate_bytes_per_sec)},
+                           {"peak_bytes", json_u64(s->peak_bytes)}, {"kinds", kinds},
+                           {"grew_most", most ? json_string(most) : json_null()},
+                           {"frees_bytes", json_u64(s->frees_bytes)},
+                           {"stays_bytes", json_u64(s->stays_bytes)},
+                           {"shmem_bytes", json_u64(s->shmem_bytes)},
+                           {"points", story_points_json(s)});
+}
+
+#define EVENT_PROCESSES 5
+
+static json_t *story_members(json_t *e, const struct event_story *st)
+{
+        struct event_story none = {0};
+
+        if (!st)
+                st = &none;
+        return json_object_add_members(
+                e, JSON_MEMBERS({"story", story_json(st->story)},
+                                {"processes", event_processes_json(st->procs, st->procs_age_usec,
+                                                                   EVENT_PROCESSES)},
+                                {"record", st->record ? json_string(st->record) : json_null()}));
+}
+
+json_t *event_oom_kill(const char *cgroup, uint64_t before, uint64_t after,
+                       const struct memcg_events *events, const struct oom_victim *victim,
+                       const struct event_story *st)
+{
+        json_t *e = JSON_OBJECT(
+                {"type", type_json(EVENT_OOM_KILL)}, {"cgroup", json_string(cgroup)},
+                {"oom_kill_before", json_u64(before)}, {"oom_kill_after", json_u64(after)},
+                {"events", events ? json_memcg_events(events) : json_null()},
+                {"victim", victim_json(victim)});
+        return story_members(e, st);
 }
 
 static const char *const kernel_memory_reasons[] = {
@@ -353,20 +437,23 @@ json_t *event_adopted(const struct event_who *who, uint64_t high, uint64_t origi
 }
 
 json_t *event_decision(const struct event_who *who, const struct event_action *a,
-                       enum policy_action action, bool dry_run)
+                       enum policy_action action, bool dry_run, const struct event_story *st)
 {
-        return action_event(EVENT_DECISION, who, a,
-                            JSON_MEMBERS({"action", json_string(policy_action_to_string(action))},
-                                         {"dry_run", json_boolean(dry_run)}));
+        json_t *e =
+                action_event(EVENT_DECISION, who, a,
+                             JSON_MEMBERS({"action", json_string(policy_action_to_string(action))},
+                                          {"dry_run", json_boolean(dry_run)}));
+        return action == ACTION_KILL ? story_members(e, st) : e;
 }
 
 json_t *event_kill(const struct event_who *who, const struct event_action *a, int err,
-                   json_t *details)
+                   json_t *details, const struct event_story *st)
 {
         json_t *e = action_event(err < 0 ? EVENT_KILL_FAILED : EVENT_KILL, who, a, NULL, 0);
 
         e = error_members(e, err);
-        return json_object_add_members(e, JSON_MEMBERS({"details", details ?: json_object()}));
+        e = json_object_add_members(e, JSON_MEMBERS({"details", details ?: json_object()}));
+        return story_members(e, st);
 }
 
 static json_t *point_json(const struct policy_point *p, uint64_t now)

@@ -13,12 +13,14 @@
 #include <stdint.h>
 
 #include "cgroupfs/kmsg.h"
+#include "cgroupfs/procs.h"
 #include "cgroupfs/sample.h"
 #include "cri/container-meta.h"
 #include "cri/identity.h"
 #include "episode.h"
 #include "policy/node-policy.h"
 #include "policy/policy.h"
+#include "recorder/recorder.h"
 
 enum event_type {
         EVENT_STARTED,
@@ -101,9 +103,21 @@ json_t *event_memory_event(const struct event_who *who, const struct memcg_event
 /* An open episode's summary (EPISODE_ONGOING) or its end (EPISODE_END), at now. */
 json_t *event_episode(const struct event_who *who, const struct episode *e, enum episode_step step,
                       const struct memcg_sample *s, uint64_t now);
+/* What a kill or an OOM tells beyond its numbers: its story, who held the memory, its file. */
+struct event_story {
+        const struct story *story;          /* the recorder's; NULL: none */
+        const struct procs_snapshot *procs; /* the largest processes; NULL: none taken */
+        uint64_t procs_age_usec;            /* how old the snapshot was at the kill */
+        const char *record;                 /* the per-kill file (emit/records.h), or NULL */
+};
+
+/* The largest processes, at most max of them, for an event or a per-kill file. */
+json_t *event_processes_json(const struct procs_snapshot *procs, uint64_t age_usec, size_t max);
+
 /* The kernel OOM-killed in cgroup; victim NULL when the kernel log did not name one. */
 json_t *event_oom_kill(const char *cgroup, uint64_t before, uint64_t after,
-                       const struct memcg_events *events, const struct oom_victim *victim);
+                       const struct memcg_events *events, const struct oom_victim *victim,
+                       const struct event_story *st);
 
 enum kernel_memory_reason {
         KERNEL_MEMORY_SNAPSHOT, /* cgmem run --once */
@@ -129,11 +143,12 @@ json_t *event_high_change(const struct event_who *who, const struct event_action
                           uint64_t original, int err);
 json_t *event_yield(const struct event_who *who, uint64_t high, uint64_t max);
 json_t *event_adopted(const struct event_who *who, uint64_t high, uint64_t original);
+/* st: for a kill, what it would tell; NULL for other actions. */
 json_t *event_decision(const struct event_who *who, const struct event_action *a,
-                       enum policy_action action, bool dry_run);
+                       enum policy_action action, bool dry_run, const struct event_story *st);
 /* kill, or kill_failed (err < 0); details from event_kill_evidence or event_kill_ranking. */
 json_t *event_kill(const struct event_who *who, const struct event_action *a, int err,
-                   json_t *details);
+                   json_t *details, const struct event_story *st);
 
 /* A per-container verdict's details: its figures and the policy's last samples. */
 json_t *event_kill_evidence(const struct policy_state *s, const struct policy_evidence *e);

@@ -21,6 +21,8 @@ void case_enforce_cache_and_steady_untouched(void);
 void case_enforce_fill_98_lives(void);
 void case_enforce_sawtooth_lives(void);
 void case_enforce_hot_cache_throughput(void);
+void case_story_leak_among_siblings(void);
+void case_story_tmpfs_stays(void);
 void case_enforce_owner_high_after_max(void);
 void case_node_pressure_kills_bloat(void);
 void case_node_pressure_respects_avoid(void);

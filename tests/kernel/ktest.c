@@ -30,6 +30,8 @@ static const struct kt_case cases[] = {
         {"enforce_fill_98_lives", case_enforce_fill_98_lives},
         {"enforce_sawtooth_lives", case_enforce_sawtooth_lives},
         {"enforce_hot_cache_throughput", case_enforce_hot_cache_throughput},
+        {"story_leak_among_siblings", case_story_leak_among_siblings},
+        {"story_tmpfs_stays", case_story_tmpfs_stays},
         {"enforce_owner_high_after_max", case_enforce_owner_high_after_max},
         {"node_pressure_kills_bloat", case_node_pressure_kills_bloat},
         {"node_pressure_respects_avoid", case_node_pressure_respects_avoid},

@@ -152,7 +152,8 @@ static struct stream_check check_stream(json_t **objs, size_t n, uint64_t last_s
                         (uint64_t) json_integer_value(json_object_get(objs[i], "first_seq"));
                 uint64_t last = (uint64_t) json_integer_value(json_object_get(objs[i], "last_seq"));
                 assert_string_equal(json_string_value(json_object_get(objs[i], "sink")), sink);
-                assert_int_equal(json_integer_value(json_object_get(objs[i], "schema")), EVENT_SCHEMA_VERSION);
+                assert_int_equal(json_integer_value(json_object_get(objs[i], "schema")),
+                                 EVENT_SCHEMA_VERSION);
                 assert_string_equal(json_string_value(json_object_get(objs[i], "host")), HOST);
                 assert_int_equal(first, prev + 1);
                 assert_int_equal(last, seq);

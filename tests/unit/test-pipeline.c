@@ -50,7 +50,7 @@ struct cg_state {
 };
 
 /* What the actuator was asked, in order. */
-struct recorder {
+struct act_log {
         char log[64][48];
         unsigned n;
         uint64_t emitted_at_kill; /* events emitted when the kill came */
@@ -69,7 +69,7 @@ struct fixture {
         struct policy_config policy;
         struct marks marks;
         struct actuator act;
-        struct recorder rec;
+        struct act_log rec;
         struct pipeline p;
         sd_event *loop;
         struct emitter *emitter;
@@ -249,6 +249,8 @@ static int setup(void **state)
                 .registry = &f->reg,
                 .emitter = f->emitter,
                 .now = clock_now,
+                .realtime_now = clock_now,
+                .proc_fd = -1,
                 .hot_files = HOT_FILES,
         };
         f->events = json_array();
@@ -376,6 +378,16 @@ static void test_runaway_killed(void **state)
         assert_int_equal(json_integer_value(json_object_get(ev, "capacity_bytes")), MAX_256M);
         assert_true(json_integer_value(json_object_get(ev, "high_events")) > 300);
         assert_true(json_array_size(json_object_get(ev, "samples")) >= 10);
+        /* Its story: anon grew, and the kill frees it all (no shmem, no page cache). */
+        json_t *story = json_object_get(k, "story");
+        assert_string_equal(json_string_value(json_object_get(story, "grew_most")), "anon");
+        assert_true(json_integer_value(json_object_get(story, "frees_bytes")) >=
+                    (json_int_t) (MAX_256M - 2 * MiB));
+        assert_int_equal(json_integer_value(json_object_get(story, "stays_bytes")), 0);
+        assert_true(json_array_size(json_object_get(story, "points")) >= 2);
+        /* No /proc here and no record directory: said, not guessed. */
+        assert_true(json_is_null(json_object_get(k, "processes")));
+        assert_true(json_is_null(json_object_get(k, "record")));
         /* The band went back to its owner ("max"), and the memory is reclaimed after. */
         assert_int_equal(read_high(f), CG_VALUE_MAX);
         assert_true(logged(f, "reclaim"));
