@@ -34,17 +34,16 @@ void explain_format_duration(uint64_t usec, char *buf, size_t size)
                 top_format_eta(sec, buf, size);
 }
 
-void explain_format_time(const char *rfc3339, bool utc, char *buf, size_t size)
+/* RFC 3339 to milliseconds since the epoch; false when it is not one. */
+static bool parse_time_msec(const char *rfc3339, int64_t *ret)
 {
         struct tm tm = {0};
         unsigned ms = 0;
         int used = 0;
 
         if (!rfc3339 || sscanf(rfc3339, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
-                               &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 6) {
-                snprintf(buf, size, "%s", rfc3339 && *rfc3339 ? rfc3339 : "(no time)");
-                return;
-        }
+                               &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 6)
+                return false;
         const char *frac = rfc3339 + used;
         if (*frac == '.')
                 for (int i = 1; i <= 3; i++)
@@ -52,16 +51,46 @@ void explain_format_time(const char *rfc3339, bool utc, char *buf, size_t size)
                              (frac[i] >= '0' && frac[i] <= '9' ? (unsigned) (frac[i] - '0') : 0);
         tm.tm_year -= 1900;
         tm.tm_mon -= 1;
-        time_t t = timegm(&tm);
+        *ret = (int64_t) timegm(&tm) * 1000 + ms;
+        return true;
+}
+
+/* "2026-12-04 17:15:02.512 UTC", or with day false "17:15:02.512". */
+static void format_msec(int64_t msec, bool utc, bool day, char *buf, size_t size)
+{
+        time_t t = (time_t) (msec / 1000);
         struct tm out;
-        char date[64], zone[16];
+        char date[64], name[16];
+
         if (utc)
                 gmtime_r(&t, &out);
         else
                 localtime_r(&t, &out);
-        strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &out);
-        strftime(zone, sizeof(zone), "%Z", &out);
-        snprintf(buf, size, "%s.%03u %s", date, ms, utc ? "UTC" : zone);
+        strftime(date, sizeof(date), day ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &out);
+        strftime(name, sizeof(name), "%Z", &out);
+        snprintf(buf, size, "%s.%03u%s%s", date, (unsigned) (msec % 1000), day ? " " : "",
+                 day ? (utc ? "UTC" : name) : "");
+}
+
+void explain_format_time(const char *rfc3339, bool utc, char *buf, size_t size)
+{
+        int64_t msec;
+
+        if (!parse_time_msec(rfc3339, &msec))
+                snprintf(buf, size, "%s", rfc3339 && *rfc3339 ? rfc3339 : "(no time)");
+        else
+                format_msec(msec, utc, true, buf, size);
+}
+
+/* The time of day ago_usec before rfc3339, "17:13:58.512"; "" when the time is not one. */
+static void format_time_before(const char *rfc3339, uint64_t ago_usec, bool utc, char *buf,
+                               size_t size)
+{
+        int64_t msec;
+
+        buf[0] = '\0';
+        if (parse_time_msec(rfc3339, &msec))
+                format_msec(msec - (int64_t) (ago_usec / 1000), utc, false, buf, size);
 }
 
 static const char *bytes(uint64_t v, char buf[static BYTES_STR_MAX])
@@ -288,10 +317,10 @@ static const char *event_noun(const struct explain *e)
         return e->outcome == EXPLAIN_OOM_KILLED ? "OOM kill" : "kill";
 }
 
-static void story_growth(const struct explain *e, char *buf, size_t size, size_t *n)
+static void story_growth(const struct explain *e, bool utc, char *buf, size_t size, size_t *n)
 {
         const struct explain_story *st = &e->story;
-        char a[BYTES_STR_MAX], d[32], r[32], k[32];
+        char a[BYTES_STR_MAX], d[32], r[32], k[32], at[48];
 
         if (!st->has_began) {
                 cat(buf, size, n,
@@ -300,15 +329,33 @@ static void story_growth(const struct explain *e, char *buf, size_t size, size_t
                     bytes(last_footprint(e), a), duration(st->window_usec, d, sizeof(d)));
                 return;
         }
+        format_time_before(e->time, st->began_usec_ago, utc, at, sizeof(at));
         cat(buf, size, n,
             "Its footprint (the memory the kernel cannot reclaim: anon, shmem, kernel memory and "
-            "swap) grew by %s in the %s before the %s (%s)",
-            bytes(st->grew_bytes, a), duration(st->began_usec_ago, d, sizeof(d)), event_noun(e),
-            rate(st->rate_bytes_per_sec, r, sizeof(r)));
+            "swap) began to grow %s%s%s%s before the %s, and grew by %s (%s)",
+            at[0] ? "at " : "", at, at[0] ? ", " : "", duration(st->began_usec_ago, d, sizeof(d)),
+            event_noun(e), bytes(st->grew_bytes, a), rate(st->rate_bytes_per_sec, r, sizeof(r)));
         if (st->grew_most >= 0)
                 cat(buf, size, n, ", most of it %s (%s)",
                     explain_kind_to_string((enum explain_kind) st->grew_most),
                     signed_bytes(st->kinds_bytes[st->grew_most], k, sizeof(k)));
+        cat(buf, size, n, ".");
+}
+
+/* The process that held the most, by name: what the reader looks for first. */
+static void story_largest(const struct explain *e, char *buf, size_t size, size_t *n)
+{
+        const struct proc_memory *m = &e->procs.top[0];
+        char a[BYTES_STR_MAX], b[BYTES_STR_MAX], c[BYTES_STR_MAX];
+
+        if (e->procs.source == EXPLAIN_SOURCE_NONE || e->procs.n_top == 0)
+                return;
+        cat(buf, size, n, " Its largest process was %s (pid %d, %s of RSS: %s anon, %s shmem)",
+            m->comm[0] ? m->comm : "?", (int) m->pid, bytes(proc_rss_bytes(m), a),
+            bytes(m->rss_anon_bytes, b), bytes(m->rss_shmem_bytes, c));
+        if (e->procs.count > 1)
+                cat(buf, size, n, ", of %llu in the container",
+                    (unsigned long long) e->procs.count);
         cat(buf, size, n, ".");
 }
 
@@ -511,7 +558,8 @@ static void render_story(const struct explain *e, const struct explain_style *st
 
         heading(s, "What happened");
         if (e->has_story) {
-                story_growth(e, text, sizeof(text), &n);
+                story_growth(e, st->utc, text, sizeof(text), &n);
+                story_largest(e, text, sizeof(text), &n);
                 story_peak(e, text, sizeof(text), &n);
         } else
                 cat(text, sizeof(text), &n,
