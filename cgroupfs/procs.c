@@ -118,6 +118,15 @@ static void keep_heaviest(struct proc_memory *top, size_t cap, size_t *n,
         top[i] = *p;
 }
 
+int proc_read_smaps(int proc_fd, pid_t pid, struct read_buf *buf, struct proc_memory *ret)
+{
+        char name[48];
+
+        snprintf(name, sizeof(name), "%d/smaps_rollup", (int) pid);
+        int r = read_file_to_eof(proc_fd, name, buf);
+        return r < 0 ? r : parse_smaps_rollup(buf->data, buf->len, ret);
+}
+
 static int read_proc(int proc_fd, pid_t pid, bool smaps, struct read_buf *buf,
                      struct proc_memory *ret)
 {
@@ -130,9 +139,8 @@ static int read_proc(int proc_fd, pid_t pid, bool smaps, struct read_buf *buf,
         if (r < 0)
                 return r;
         ret->pid = pid;
-        snprintf(name, sizeof(name), "%d/smaps_rollup", (int) pid);
-        if (smaps && read_file_to_eof(proc_fd, name, buf) >= 0)
-                (void) parse_smaps_rollup(buf->data, buf->len, ret); /* unknown stays unknown */
+        if (smaps)
+                (void) proc_read_smaps(proc_fd, pid, buf, ret); /* unknown stays unknown */
         return 0;
 }
 

@@ -40,6 +40,14 @@ int parse_proc_status(const char *buf, size_t len, struct proc_memory *ret);
 /* Parses /proc/PID/smaps_rollup into ret's pss_bytes and uss_bytes. */
 int parse_smaps_rollup(const char *buf, size_t len, struct proc_memory *ret);
 
+struct read_buf;
+
+/*
+ * Reads /proc/PID/smaps_rollup of pid (proc_fd: the /proc directory) into ret's
+ * pss_bytes and uss_bytes; buf is scratch. -errno (-ENOENT: the process is gone).
+ */
+int proc_read_smaps(int proc_fd, pid_t pid, struct read_buf *buf, struct proc_memory *ret);
+
 struct procs_snapshot {
         struct proc_memory *top; /* the largest by RSS + swap, largest first */
         size_t n_top;            /* at most the capacity given to procs_snapshot_take */

@@ -8,11 +8,13 @@
  * cut at the terminal's width, coloured when asked to.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
 #include "cgroupfs/macro.h"
 #include "top-model.h"
+#include "top-procs.h"
 
 enum top_attr {
         TOP_ATTR_NORMAL,
@@ -63,6 +65,8 @@ struct top_frame {
         size_t n_events;
         const char *events_note; /* instead of events: why there are none */
         size_t events_rows;
+        bool has_selected; /* the interactive cursor: Enter opens its processes */
+        size_t selected;   /* an index into the view's items */
 };
 
 /* The two header lines: what is shown and the node's pressure. */
@@ -70,6 +74,14 @@ void top_render_header(const struct top_model *m, const struct top_frame *f, str
 /* The column header and the rows of the view. */
 void top_render_table(const struct top_model *m, const struct top_frame *f, struct top_screen *s);
 void top_render_events(const struct top_frame *f, struct top_screen *s);
+
+/*
+ * The processes view of one container (name: how the table shows it): its
+ * header line, the column header and the rows from f->first_row, at most
+ * f->max_rows of them.
+ */
+void top_render_procs(const struct top_procs *p, const char *name, const struct top_frame *f,
+                      struct top_screen *s);
 void top_render_help(struct top_screen *s);
 
 /* A whole batch frame: header, blank line, table. */
