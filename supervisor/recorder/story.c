@@ -40,8 +40,11 @@ static uint64_t ago_usec(const struct recorder *r, const struct recorder_point *
 /*
  * Where the growth that ends at the newest point began: back from it, the
  * lowest footprint before an older point stood above that low by more than
- * the noise. Returns its index, or -1 when the footprint did not grow enough
- * to tell (a megabyte, and 5 % of it).
+ * the noise; then forward from that low, the last point that stays within
+ * half the noise of it (at least a megabyte), so that a small step taken
+ * before the climb (idle siblings starting) is not the climb's start. Returns
+ * its index, or -1 when the footprint did not grow enough to tell (a
+ * megabyte, and 5 % of it).
  */
 static int growth_start(const struct recorder_point *p, size_t n)
 {
@@ -58,8 +61,12 @@ static int growth_start(const struct recorder_point *p, size_t n)
                         at = i;
                 }
         }
-        uint64_t grew = newest - low;
-        return grew >= MiB && grew * 20 >= newest ? (int) at : -1;
+        uint64_t grew = newest - low, band = noise / 2 > MiB ? noise / 2 : MiB;
+        if (grew < MiB || grew * 20 < newest)
+                return -1;
+        while (at + 1 < n - 1 && recorder_footprint_bytes(&p[at + 1]) <= low + band)
+                at++;
+        return (int) at;
 }
 
 static void pick_points(const struct recorder *r, const struct recorder_point *p, size_t n,

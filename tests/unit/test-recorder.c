@@ -118,6 +118,32 @@ static void test_story_leak(void **state)
         recorder_done(&r);
 }
 
+/*
+ * The leak among idle siblings: the container starts empty, its siblings add
+ * half a megabyte, 3 s of quiet, then 16 MiB/s. The leak began when the quiet
+ * ended, not when the container started.
+ */
+static void test_story_leak_after_siblings(void **state)
+{
+        struct recorder r;
+        struct story st;
+        struct memcg_sample s;
+        (void) state;
+
+        recorder_init(&r, T0);
+        for (uint64_t t = 0; t <= 8 * SEC; t += 250 * MS) {
+                uint64_t siblings = t >= 500 * MS ? 512 * KiB : 0;
+                uint64_t leaked = t > 5 * SEC ? (t - 5 * SEC) * 16 / SEC * MiB : 0;
+                s = sample(siblings + leaked, MiB, 0);
+                recorder_note(&r, &s, T0 + t);
+        }
+        recorder_story(&r, &s, T0 + 8 * SEC, &st);
+        assert_true(st.began_usec_ago >= (int64_t) (3 * SEC) &&
+                    st.began_usec_ago <= (int64_t) (3250 * MS));
+        assert_true(st.rate_bytes_per_sec > 14.0 * MiB && st.rate_bytes_per_sec < 16.5 * MiB);
+        recorder_done(&r);
+}
+
 /* A tmpfs filling: shmem grew, and a kill does not give it back. */
 static void test_story_tmpfs(void **state)
 {
@@ -162,9 +188,12 @@ static void test_story_no_growth(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_idle_keeps_one_point), cmocka_unit_test(test_rings),
-                cmocka_unit_test(test_story_leak),           cmocka_unit_test(test_story_tmpfs),
+                cmocka_unit_test(test_idle_keeps_one_point),
+                cmocka_unit_test(test_rings),
+                cmocka_unit_test(test_story_leak),
+                cmocka_unit_test(test_story_tmpfs),
                 cmocka_unit_test(test_story_no_growth),
+                cmocka_unit_test(test_story_leak_after_siblings),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
