@@ -811,6 +811,14 @@ static void render_procs(const struct explain *e, const struct explain_style *st
                 return;
         cat(title, sizeof(title), &n, "Processes %s before the %s: %llu in the container",
             duration(p->age_usec, d, sizeof(d)), event_noun(e), (unsigned long long) p->count);
+        if (p->n_top == 0) {
+                heading(s, title);
+                wrap(s, st, TOP_ATTR_DIM, INDENT, INDENT,
+                     p->count ? "None was read within the time the agent allows itself before "
+                                "a kill."
+                              : "None: the cgroup held no process of its own.");
+                return;
+        }
         if (!p->complete)
                 cat(title, sizeof(title), &n, ", not all read in time");
         if ((uint64_t) p->n_top < p->count)
