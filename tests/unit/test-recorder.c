@@ -144,6 +144,32 @@ static void test_story_leak_after_siblings(void **state)
         recorder_done(&r);
 }
 
+/*
+ * A minute idle, then 32 MiB/s for 3 s: the climb began when the idle minute
+ * ended (the recorder keeps the last sample that still showed the low), not
+ * when the low was first kept.
+ */
+static void test_story_after_idle(void **state)
+{
+        struct recorder r;
+        struct story st;
+        struct memcg_sample s;
+        (void) state;
+
+        recorder_init(&r, T0);
+        for (uint64_t t = 0; t <= 63 * SEC; t += SEC) {
+                uint64_t grown = t > 60 * SEC ? (t - 60 * SEC) / SEC * 32 * MiB : 0;
+                s = sample(10 * MiB + grown, MiB, 0);
+                recorder_note(&r, &s, T0 + t);
+        }
+        recorder_story(&r, &s, T0 + 63 * SEC, &st);
+        /* Between the last sample that showed the low (60 s) and the first that did not. */
+        assert_true(st.began_usec_ago >= (int64_t) (2 * SEC) &&
+                    st.began_usec_ago <= (int64_t) (3 * SEC));
+        assert_int_equal(st.grew_bytes, 96 * MiB);
+        recorder_done(&r);
+}
+
 /* A tmpfs filling: shmem grew, and a kill does not give it back. */
 static void test_story_tmpfs(void **state)
 {
@@ -194,6 +220,7 @@ int main(void)
                 cmocka_unit_test(test_story_tmpfs),
                 cmocka_unit_test(test_story_no_growth),
                 cmocka_unit_test(test_story_leak_after_siblings),
+                cmocka_unit_test(test_story_after_idle),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
