@@ -751,3 +751,41 @@ int top_print_json_frame(const struct top_model *m, unsigned frame, FILE *out)
         }
         return ferror(out) ? -EIO : 0;
 }
+
+static json_t *optional_bytes(uint64_t v)
+{
+        return v == PROC_VALUE_UNKNOWN ? json_null() : json_u64(v);
+}
+
+static json_t *proc_row_json(const struct top_procs *p, const struct top_proc_row *r,
+                             unsigned frame)
+{
+        const struct proc_memory *m = &r->m;
+
+        return JSON_OBJECT({"frame", json_integer(frame)}, {"cgroup", json_string(p->cgroup)},
+                           {"pid", json_integer(m->pid)}, {"comm", json_string(m->comm)},
+                           {"rss_bytes", json_u64(proc_rss_bytes(m))},
+                           {"rss_anon_bytes", json_u64(m->rss_anon_bytes)},
+                           {"rss_file_bytes", json_u64(m->rss_file_bytes)},
+                           {"rss_shmem_bytes", json_u64(m->rss_shmem_bytes)},
+                           {"swap_bytes", json_u64(m->swap_bytes)},
+                           {"pss_bytes", optional_bytes(m->pss_bytes)},
+                           {"uss_bytes", optional_bytes(m->uss_bytes)},
+                           {"growth_bytes_per_sec",
+                            r->has_growth ? json_real(r->growth_bytes_per_sec) : json_null()});
+}
+
+int top_print_procs_json(const struct top_procs *p, unsigned frame, FILE *out)
+{
+        for (size_t i = 0; i < p->n_rows; i++) {
+                json_t *o = proc_row_json(p, &p->rows[i], frame);
+                if (!o)
+                        return -ENOMEM;
+                int r = json_dumpf(o, out, JSON_COMPACT | JSON_REAL_PRECISION(6));
+                json_decref(o);
+                if (r < 0)
+                        return -EIO;
+                fputc('\n', out);
+        }
+        return ferror(out) ? -EIO : 0;
+}

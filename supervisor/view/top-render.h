@@ -107,6 +107,9 @@ void top_rendered_free(struct top_rendered *r);
 int top_screen_ansi(const struct top_screen *s, int width, int height, int color,
                     struct top_rendered *prev, int full, char **ret, size_t *ret_len);
 
+/* One JSON object per process, as cgmem top --json --processes prints it (a line each). */
+int top_print_procs_json(const struct top_procs *p, unsigned frame, FILE *out);
+
 /* One JSON object per row of the view, as cgmem top --json prints it (a line each). */
 int top_print_json_frame(const struct top_model *m, unsigned frame, FILE *out);
 

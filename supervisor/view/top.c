@@ -87,7 +87,8 @@ static void top_help(void)
                "                      (default " TOP_EVENTS_FILE_DEFAULT " if it exists)\n"
                "  -p, --processes CG  the processes of the cgroup CG (its path, as the table\n"
                "                      and the events show it); on a terminal, Enter on a\n"
-               "                      container opens them and Esc goes back\n"
+               "                      container opens them and Esc goes back; with --json,\n"
+               "                      one object per process and frame\n"
                "  -h, --help          show this help\n"
                "\n"
                "Colour only on a terminal, never when NO_COLOR is set.\n"
@@ -238,11 +239,15 @@ static int run_batch_procs(int rootfd, const struct top_options *o)
                 if (i > 0)
                         sleep_sec(o->delay_sec);
                 top_procs_read(&p, fd, proc_fd, now_usec());
-                top_screen_clear(&s);
-                if (i > 0)
-                        top_screen_add(&s);
-                top_render_procs(&p, o->processes, &(struct top_frame){0}, &s);
-                r = s.oom ? -ENOMEM : top_screen_print_plain(&s, stdout);
+                if (o->json)
+                        r = p.error < 0 ? 0 : top_print_procs_json(&p, (unsigned) i + 1, stdout);
+                else {
+                        top_screen_clear(&s);
+                        if (i > 0)
+                                top_screen_add(&s);
+                        top_render_procs(&p, o->processes, &(struct top_frame){0}, &s);
+                        r = s.oom ? -ENOMEM : top_screen_print_plain(&s, stdout);
+                }
                 if (r >= 0 && (fflush(stdout) != 0 || ferror(stdout)))
                         r = -EIO;
                 if (r < 0 || p.error < 0)

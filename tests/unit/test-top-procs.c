@@ -14,6 +14,8 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "supervisor/view/top-procs.h"
@@ -134,6 +136,20 @@ static void test_render(void **state)
         assert_non_null(strstr(line(&s, 3), "49M"));
         assert_non_null(strstr(line(&s, 3), " - "));
         assert_non_null(strstr(line(&s, 3), "+4.0M/s"));
+
+        /* --json: a line per process, null for what was not read or not yet known. */
+        char *json = NULL;
+        size_t json_len = 0;
+        FILE *f = open_memstream(&json, &json_len);
+        assert_non_null(f);
+        assert_int_equal(top_print_procs_json(&p, 2, f), 0);
+        fclose(f);
+        assert_non_null(strstr(json, "{\"frame\":2,\"cgroup\":\"/system.slice/demo-leaking.scope\","
+                                     "\"pid\":4713,\"comm\":\"memhog\",\"rss_bytes\":51380224,"));
+        assert_non_null(strstr(json, "\"pss_bytes\":null,\"uss_bytes\":null,"
+                                     "\"growth_bytes_per_sec\":4.1943e6}\n"));
+        assert_non_null(strstr(json, "\"pid\":4711,"));
+        free(json);
 
         top_procs_failed(&p, -ENOENT);
         top_screen_clear(&s);
