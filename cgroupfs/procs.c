@@ -127,8 +127,7 @@ int proc_read_smaps(int proc_fd, pid_t pid, struct read_buf *buf, struct proc_me
         return r < 0 ? r : parse_smaps_rollup(buf->data, buf->len, ret);
 }
 
-static int read_proc(int proc_fd, pid_t pid, bool smaps, struct read_buf *buf,
-                     struct proc_memory *ret)
+static int read_status(int proc_fd, pid_t pid, struct read_buf *buf, struct proc_memory *ret)
 {
         char name[48];
 
@@ -139,8 +138,6 @@ static int read_proc(int proc_fd, pid_t pid, bool smaps, struct read_buf *buf,
         if (r < 0)
                 return r;
         ret->pid = pid;
-        if (smaps)
-                (void) proc_read_smaps(proc_fd, pid, buf, ret); /* unknown stays unknown */
         return 0;
 }
 
@@ -165,8 +162,13 @@ int procs_snapshot_take(int dirfd, int proc_fd, bool smaps, uint64_t deadline_us
                         continue;
                 }
                 struct proc_memory m;
-                if (read_proc(proc_fd, (pid_t) pid, smaps, &buf, &m) >= 0)
+                if (read_status(proc_fd, (pid_t) pid, &buf, &m) >= 0)
                         keep_heaviest(top, cap, &s.n_top, &m);
+        }
+        for (size_t i = 0; r >= 0 && smaps && i < s.n_top; i++) {
+                if (deadline_usec && monotonic_usec() >= deadline_usec)
+                        break;
+                (void) proc_read_smaps(proc_fd, top[i].pid, &buf, &top[i]); /* unknown stays */
         }
         read_buf_free(&pids);
         read_buf_free(&buf);

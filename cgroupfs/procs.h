@@ -57,10 +57,12 @@ struct procs_snapshot {
 
 /*
  * Reads cgroup.procs of the cgroup dirfd, then each process's status from the
- * /proc directory proc_fd (and its smaps_rollup with smaps: it walks the page
- * tables, milliseconds for a large process), keeping the cap largest in
- * top[0..cap). Stops reading at deadline_usec (CLOCK_MONOTONIC; 0: none).
- * A process gone meanwhile is skipped. Returns 0 or -errno (the cgroup's).
+ * /proc directory proc_fd, keeping the cap largest in top[0..cap); then, with
+ * smaps, the smaps_rollup of those, largest first (it walks the page tables,
+ * milliseconds for a large process): every status before any page-table walk,
+ * so that a slow walk never hides the largest process. Stops reading at
+ * deadline_usec (CLOCK_MONOTONIC; 0: none); complete says every status was
+ * read. A process gone meanwhile is skipped. Returns 0 or -errno (the cgroup's).
  */
 int procs_snapshot_take(int dirfd, int proc_fd, bool smaps, uint64_t deadline_usec,
                         struct proc_memory *top, size_t cap, struct procs_snapshot *ret);
