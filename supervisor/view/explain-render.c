@@ -357,6 +357,12 @@ static void story_largest(const struct explain *e, char *buf, size_t size, size_
                 cat(buf, size, n, ", of %llu in the container",
                     (unsigned long long) e->procs.count);
         cat(buf, size, n, ".");
+        const struct explain_story *st = &e->story;
+        if (st->grew_most == EXPLAIN_KIND_SHMEM &&
+            (int64_t) m->rss_shmem_bytes * 2 < st->kinds_bytes[EXPLAIN_KIND_SHMEM])
+                cat(buf, size, n,
+                    " The shmem that grew is not in its RSS: files on a tmpfs hold it, not a "
+                    "process.");
 }
 
 static void story_peak(const struct explain *e, char *buf, size_t size, size_t *n)
