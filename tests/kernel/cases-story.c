@@ -158,6 +158,9 @@ void case_story_leak_among_siblings(void)
                   (long long) kt_json_int(procs, "count"));
         const char *record = kt_json_str(k, "record");
         json_error_t err;
+        /* The agent writes the record after the event (deploy/EVENTS.md): give it 5 s. */
+        for (int i = 0; i < 50 && record && access(record, F_OK) < 0; i++)
+                kt_sleep_ms(100);
         json_t *file = json_load_file(record, 0, &err);
         KT_ASSERT(file, "the record %s: %s", record, err.text);
         json_t *rows = json_object_get(json_object_get(file, "trajectory"), "rows");
