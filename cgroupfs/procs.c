@@ -118,6 +118,15 @@ static void keep_heaviest(struct proc_memory *top, size_t cap, size_t *n,
         top[i] = *p;
 }
 
+int proc_read_smaps(int proc_fd, pid_t pid, struct read_buf *buf, struct proc_memory *ret)
+{
+        char name[48];
+
+        snprintf(name, sizeof(name), "%d/smaps_rollup", (int) pid);
+        int r = read_file_to_eof(proc_fd, name, buf);
+        return r < 0 ? r : parse_smaps_rollup(buf->data, buf->len, ret);
+}
+
 static int read_status(int proc_fd, pid_t pid, struct read_buf *buf, struct proc_memory *ret)
 {
         char name[48];
@@ -130,21 +139,6 @@ static int read_status(int proc_fd, pid_t pid, struct read_buf *buf, struct proc
                 return r;
         ret->pid = pid;
         return 0;
-}
-
-/* PSS and USS of the heaviest first, while the time lasts; unknown stays unknown. */
-static void read_rollups(int proc_fd, uint64_t deadline_usec, struct read_buf *buf,
-                         struct proc_memory *top, size_t n)
-{
-        char name[48];
-
-        for (size_t i = 0; i < n; i++) {
-                if (deadline_usec && monotonic_usec() >= deadline_usec)
-                        return;
-                snprintf(name, sizeof(name), "%d/smaps_rollup", (int) top[i].pid);
-                if (read_file_to_eof(proc_fd, name, buf) >= 0)
-                        (void) parse_smaps_rollup(buf->data, buf->len, &top[i]);
-        }
 }
 
 int procs_snapshot_take(int dirfd, int proc_fd, bool smaps, uint64_t deadline_usec,
@@ -171,8 +165,11 @@ int procs_snapshot_take(int dirfd, int proc_fd, bool smaps, uint64_t deadline_us
                 if (read_status(proc_fd, (pid_t) pid, &buf, &m) >= 0)
                         keep_heaviest(top, cap, &s.n_top, &m);
         }
-        if (r >= 0 && smaps)
-                read_rollups(proc_fd, deadline_usec, &buf, top, s.n_top);
+        for (size_t i = 0; r >= 0 && smaps && i < s.n_top; i++) {
+                if (deadline_usec && monotonic_usec() >= deadline_usec)
+                        break;
+                (void) proc_read_smaps(proc_fd, top[i].pid, &buf, &top[i]); /* unknown stays */
+        }
         read_buf_free(&pids);
         read_buf_free(&buf);
         if (r < 0)

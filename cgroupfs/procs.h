@@ -40,6 +40,14 @@ int parse_proc_status(const char *buf, size_t len, struct proc_memory *ret);
 /* Parses /proc/PID/smaps_rollup into ret's pss_bytes and uss_bytes. */
 int parse_smaps_rollup(const char *buf, size_t len, struct proc_memory *ret);
 
+struct read_buf;
+
+/*
+ * Reads /proc/PID/smaps_rollup of pid (proc_fd: the /proc directory) into ret's
+ * pss_bytes and uss_bytes; buf is scratch. -errno (-ENOENT: the process is gone).
+ */
+int proc_read_smaps(int proc_fd, pid_t pid, struct read_buf *buf, struct proc_memory *ret);
+
 struct procs_snapshot {
         struct proc_memory *top; /* the largest by RSS + swap, largest first */
         size_t n_top;            /* at most the capacity given to procs_snapshot_take */
@@ -50,11 +58,11 @@ struct procs_snapshot {
 /*
  * Reads cgroup.procs of the cgroup dirfd, then each process's status from the
  * /proc directory proc_fd, keeping the cap largest in top[0..cap); then, with
- * smaps, the smaps_rollup of those largest first (it walks the page tables,
- * milliseconds for a large process). Stops reading at deadline_usec
- * (CLOCK_MONOTONIC; 0: none): every status before any rollup, so a short
- * budget still finds the largest.
- * A process gone meanwhile is skipped. Returns 0 or -errno (the cgroup's).
+ * smaps, the smaps_rollup of those, largest first (it walks the page tables,
+ * milliseconds for a large process): every status before any page-table walk,
+ * so that a slow walk never hides the largest process. Stops reading at
+ * deadline_usec (CLOCK_MONOTONIC; 0: none); complete says every status was
+ * read. A process gone meanwhile is skipped. Returns 0 or -errno (the cgroup's).
  */
 int procs_snapshot_take(int dirfd, int proc_fd, bool smaps, uint64_t deadline_usec,
                         struct proc_memory *top, size_t cap, struct procs_snapshot *ret);

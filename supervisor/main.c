@@ -6,6 +6,7 @@
 #include "base/exit-status.h"
 #include "base/log.h"
 #include "cgroupfs/macro.h"
+#include "view/explain.h"
 #include "view/ps.h"
 #include "view/top.h"
 
@@ -14,6 +15,7 @@ static const struct {
         int (*run)(int argc, char *argv[]);
         const char *summary;
 } verbs[] = {
+        {"explain", verb_explain, "tell why a container was killed, from the events"},
         {"ps", verb_ps, "show every container's memory once"},
         {"run", verb_run, "the node agent: watch containers, emit events"},
         {"top", verb_top, "a live view of the containers' memory"},
@@ -27,7 +29,7 @@ static void help(void)
                "\n"
                "Commands:\n");
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                printf("  %-6s %s\n", verbs[i].name, verbs[i].summary);
+                printf("  %-8s %s\n", verbs[i].name, verbs[i].summary);
         printf("\n"
                "Run cgmem COMMAND --help for its options.\n"
                "Exit status: 0 ok, 1 runtime failure, 2 usage error.\n");

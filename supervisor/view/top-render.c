@@ -377,8 +377,12 @@ void top_render_table(const struct top_model *m, const struct top_frame *f, stru
         size_t end = m->n_items;
         if (f->max_rows && f->first_row + f->max_rows < end)
                 end = f->first_row + f->max_rows;
-        for (size_t i = f->first_row; i < end; i++)
-                render_row(m, &m->items[i], &w, top_screen_add(s));
+        for (size_t i = f->first_row; i < end; i++) {
+                struct top_line *l = top_screen_add(s);
+                render_row(m, &m->items[i], &w, l);
+                if (f->has_selected && f->selected == i)
+                        memset(l->attr, TOP_ATTR_HEADER, l->len);
+        }
         if (m->n_items == 0)
                 top_line_printf(top_screen_add(s), TOP_ATTR_DIM, "%s",
                                 m->filter[0] ? "(no container matches the filter)"
@@ -405,6 +409,99 @@ void top_render_events(const struct top_frame *f, struct top_screen *s)
         }
 }
 
+/* ---- the processes view ---- */
+
+static const struct {
+        enum top_proc_col col;
+        const char *title;
+        int width;
+} proc_columns[] = {
+        {TOP_PROC_RSS, "RSS", 7},     {TOP_PROC_ANON, "ANON", 7},     {TOP_PROC_FILE, "FILE", 7},
+        {TOP_PROC_SHMEM, "SHMEM", 7}, {TOP_PROC_SWAP, "SWAP", 7},     {TOP_PROC_PSS, "PSS", 7},
+        {TOP_PROC_USS, "USS", 7},     {TOP_PROC_GROWTH, "GROWTH", 8},
+};
+
+static enum top_attr proc_title_attr(const struct top_procs *p, enum top_proc_col c)
+{
+        return p->sort_col == c ? TOP_ATTR_SORTED : TOP_ATTR_HEADER;
+}
+
+static void render_procs_title(const struct top_procs *p, const char *name,
+                               const struct top_frame *f, struct top_screen *s)
+{
+        struct top_line *l = top_screen_add(s);
+
+        top_line_printf(l, TOP_ATTR_BOLD, "cgmem top");
+        if (f->clock)
+                top_line_printf(l, TOP_ATTR_NORMAL, " - %s", f->clock);
+        top_line_printf(l, TOP_ATTR_NORMAL, "  processes of ");
+        top_line_printf(l, TOP_ATTR_BOLD, "%s", name);
+        top_line_printf(l, TOP_ATTR_NORMAL, "  sort: %s%s", top_proc_col_to_string(p->sort_col),
+                        p->reverse ? " (reversed)" : "");
+        if (f->interval_sec > 0)
+                top_line_printf(l, TOP_ATTR_NORMAL, "  every %gs", f->interval_sec);
+        l = top_screen_add(s);
+        if (p->error < 0) {
+                top_line_printf(l, TOP_ATTR_RED, "%s: %s", p->cgroup,
+                                p->error == -ENOENT || p->error == -ENODEV ? "the cgroup is gone"
+                                                                           : strerror(-p->error));
+                return;
+        }
+        if (strcmp(name, p->cgroup) != 0)
+                top_line_printf(l, TOP_ATTR_NORMAL, "%s: ", p->cgroup);
+        top_line_printf(l, TOP_ATTR_NORMAL, "%zu process%s", p->n_procs,
+                        p->n_procs == 1 ? "" : "es");
+        if (p->n_rows < p->n_procs)
+                top_line_printf(l, p->complete ? TOP_ATTR_NORMAL : TOP_ATTR_YELLOW, ", %zu read%s",
+                                p->n_rows, p->complete ? " (the largest)" : " in the time allowed");
+        top_line_printf(l, TOP_ATTR_DIM, "; PSS and USS read for %zu", p->n_smaps);
+}
+
+static void render_proc_row(const struct top_proc_row *r, struct top_line *l)
+{
+        const struct proc_memory *m = &r->m;
+        uint64_t v[] = {proc_rss_bytes(m), m->rss_anon_bytes, m->rss_file_bytes, m->rss_shmem_bytes,
+                        m->swap_bytes,     m->pss_bytes,      m->uss_bytes};
+        char b[32];
+
+        top_line_printf(l, TOP_ATTR_NORMAL, "%8d %-15s ", (int) m->pid, m->comm);
+        for (size_t i = 0; i < ELEMENTSOF(v); i++)
+                cell(l, TOP_ATTR_NORMAL, proc_columns[i].width, 0,
+                     v[i] == PROC_VALUE_UNKNOWN ? "-" : format_bytes(v[i], b));
+        if (r->has_growth)
+                top_format_rate(r->growth_bytes_per_sec, b, sizeof(b));
+        else
+                snprintf(b, sizeof(b), "-");
+        cell(l,
+             r->has_growth && r->growth_bytes_per_sec >= 1024 ? TOP_ATTR_YELLOW : TOP_ATTR_NORMAL,
+             8, 0, b);
+}
+
+void top_render_procs(const struct top_procs *p, const char *name, const struct top_frame *f,
+                      struct top_screen *s)
+{
+        render_procs_title(p, name, f, s);
+        struct top_line *l = top_screen_add(s);
+        top_line_printf(l, proc_title_attr(p, TOP_PROC_PID), "%8s", "PID");
+        top_line_printf(l, TOP_ATTR_HEADER, " ");
+        top_line_printf(l, proc_title_attr(p, TOP_PROC_COMM), "%-15s", "COMMAND");
+        top_line_printf(l, TOP_ATTR_HEADER, " ");
+        for (size_t i = 0; i < ELEMENTSOF(proc_columns); i++) {
+                top_line_printf(l, proc_title_attr(p, proc_columns[i].col), "%*s",
+                                proc_columns[i].width, proc_columns[i].title);
+                top_line_printf(l, TOP_ATTR_HEADER, " ");
+        }
+        size_t end = p->n_rows;
+        if (f->max_rows && f->first_row + f->max_rows < end)
+                end = f->first_row + f->max_rows;
+        for (size_t i = f->first_row; i < end; i++)
+                render_proc_row(&p->rows[i], top_screen_add(s));
+        if (p->n_rows == 0 && p->error == 0)
+                top_line_printf(top_screen_add(s), TOP_ATTR_DIM, "%s",
+                                p->n_refreshes ? "(no processes in this cgroup itself)"
+                                               : "(reading)");
+}
+
 void top_render_help(struct top_screen *s)
 {
         static const char *const lines[] = {
@@ -419,7 +516,10 @@ void top_render_help(struct top_screen *s)
                 "  /  filter (text in the path or name; Enter applies, Esc clears)",
                 "  t  tree (slices, pods, containers) or flat list",
                 "  e  recent cgmem events pane (--events-file)",
-                "  Up Down PgUp PgDn Home End  scroll",
+                "  Up Down PgUp PgDn Home End  move the cursor",
+                "  Enter  the processes of the container under the cursor: RSS, anon,",
+                "         file, shmem, swap, PSS/USS (read for the largest while cheap),",
+                "         growth; M A F S W P U G N I sort, R reverse, Esc back",
                 "  space  refresh now    q  quit    ?  this help (any key closes it)",
                 "",
                 "Columns: WSET = current - inactive_file (what cannot be reclaimed);",
@@ -451,6 +551,30 @@ int top_screen_print_plain(const struct top_screen *s, FILE *out)
                         n--;
                 if (n)
                         fwrite(l->text, 1, n, out);
+                fputc('\n', out);
+        }
+        return ferror(out) ? -EIO : 0;
+}
+
+static const char *sgr(enum top_attr a);
+
+int top_screen_print_color(const struct top_screen *s, FILE *out)
+{
+        for (size_t i = 0; i < s->n_lines; i++) {
+                const struct top_line *l = &s->lines[i];
+                size_t n = l->len;
+                int cur = TOP_ATTR_NORMAL;
+                while (n > 0 && l->text[n - 1] == ' ')
+                        n--;
+                for (size_t j = 0; j < n; j++) {
+                        if (l->attr[j] != cur) {
+                                cur = l->attr[j];
+                                fputs(sgr((enum top_attr) cur), out);
+                        }
+                        fputc(l->text[j], out);
+                }
+                if (cur != TOP_ATTR_NORMAL)
+                        fputs("\033[0m", out);
                 fputc('\n', out);
         }
         return ferror(out) ? -EIO : 0;
@@ -617,6 +741,44 @@ int top_print_json_frame(const struct top_model *m, unsigned frame, FILE *out)
 {
         for (size_t i = 0; i < m->n_items; i++) {
                 json_t *o = row_top_json(m->items[i].row, frame);
+                if (!o)
+                        return -ENOMEM;
+                int r = json_dumpf(o, out, JSON_COMPACT | JSON_REAL_PRECISION(6));
+                json_decref(o);
+                if (r < 0)
+                        return -EIO;
+                fputc('\n', out);
+        }
+        return ferror(out) ? -EIO : 0;
+}
+
+static json_t *optional_bytes(uint64_t v)
+{
+        return v == PROC_VALUE_UNKNOWN ? json_null() : json_u64(v);
+}
+
+static json_t *proc_row_json(const struct top_procs *p, const struct top_proc_row *r,
+                             unsigned frame)
+{
+        const struct proc_memory *m = &r->m;
+
+        return JSON_OBJECT({"frame", json_integer(frame)}, {"cgroup", json_string(p->cgroup)},
+                           {"pid", json_integer(m->pid)}, {"comm", json_string(m->comm)},
+                           {"rss_bytes", json_u64(proc_rss_bytes(m))},
+                           {"rss_anon_bytes", json_u64(m->rss_anon_bytes)},
+                           {"rss_file_bytes", json_u64(m->rss_file_bytes)},
+                           {"rss_shmem_bytes", json_u64(m->rss_shmem_bytes)},
+                           {"swap_bytes", json_u64(m->swap_bytes)},
+                           {"pss_bytes", optional_bytes(m->pss_bytes)},
+                           {"uss_bytes", optional_bytes(m->uss_bytes)},
+                           {"growth_bytes_per_sec",
+                            r->has_growth ? json_real(r->growth_bytes_per_sec) : json_null()});
+}
+
+int top_print_procs_json(const struct top_procs *p, unsigned frame, FILE *out)
+{
+        for (size_t i = 0; i < p->n_rows; i++) {
+                json_t *o = proc_row_json(p, &p->rows[i], frame);
                 if (!o)
                         return -ENOMEM;
                 int r = json_dumpf(o, out, JSON_COMPACT | JSON_REAL_PRECISION(6));

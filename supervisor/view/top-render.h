@@ -8,11 +8,13 @@
  * cut at the terminal's width, coloured when asked to.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
 #include "cgroupfs/macro.h"
 #include "top-model.h"
+#include "top-procs.h"
 
 enum top_attr {
         TOP_ATTR_NORMAL,
@@ -63,6 +65,8 @@ struct top_frame {
         size_t n_events;
         const char *events_note; /* instead of events: why there are none */
         size_t events_rows;
+        bool has_selected; /* the interactive cursor: Enter opens its processes */
+        size_t selected;   /* an index into the view's items */
 };
 
 /* The two header lines: what is shown and the node's pressure. */
@@ -70,6 +74,14 @@ void top_render_header(const struct top_model *m, const struct top_frame *f, str
 /* The column header and the rows of the view. */
 void top_render_table(const struct top_model *m, const struct top_frame *f, struct top_screen *s);
 void top_render_events(const struct top_frame *f, struct top_screen *s);
+
+/*
+ * The processes view of one container (name: how the table shows it): its
+ * header line, the column header and the rows from f->first_row, at most
+ * f->max_rows of them.
+ */
+void top_render_procs(const struct top_procs *p, const char *name, const struct top_frame *f,
+                      struct top_screen *s);
 void top_render_help(struct top_screen *s);
 
 /* A whole batch frame: header, blank line, table. */
@@ -78,6 +90,8 @@ void top_render_batch_frame(const struct top_model *m, const struct top_frame *f
 
 /* Prints the lines as plain text, trailing blanks removed. */
 int top_screen_print_plain(const struct top_screen *s, FILE *out);
+/* The same with the attributes as ANSI colours (a terminal that is not full-screen). */
+int top_screen_print_color(const struct top_screen *s, FILE *out);
 
 /*
  * The ANSI for a terminal of width x height: the lines that differ from prev
@@ -92,6 +106,9 @@ struct top_rendered {
 void top_rendered_free(struct top_rendered *r);
 int top_screen_ansi(const struct top_screen *s, int width, int height, int color,
                     struct top_rendered *prev, int full, char **ret, size_t *ret_len);
+
+/* One JSON object per process, as cgmem top --json --processes prints it (a line each). */
+int top_print_procs_json(const struct top_procs *p, unsigned frame, FILE *out);
 
 /* One JSON object per row of the view, as cgmem top --json prints it (a line each). */
 int top_print_json_frame(const struct top_model *m, unsigned frame, FILE *out);

@@ -32,6 +32,8 @@
 #include "registry/cgroot.h"
 #include "top-events.h"
 #include "top-model.h"
+#include "top-procs-read.h"
+#include "top-procs.h"
 #include "top-render.h"
 
 #define EVENTS_MAX      64
@@ -51,6 +53,7 @@ struct top_options {
         int reverse;
         const char *filter;
         const char *events_file;
+        const char *processes; /* --processes CGROUP: that container's processes view */
         char *globs[GLOBS_MAX + 1];
         size_t n_globs;
 };
@@ -82,6 +85,10 @@ static void top_help(void)
                "  -f, --filter TEXT   only rows whose path or name contains TEXT\n"
                "      --events-file F the agent's event file for the events pane\n"
                "                      (default " TOP_EVENTS_FILE_DEFAULT " if it exists)\n"
+               "  -p, --processes CG  the processes of the cgroup CG (its path, as the table\n"
+               "                      and the events show it); on a terminal, Enter on a\n"
+               "                      container opens them and Esc goes back; with --json,\n"
+               "                      one object per process and frame\n"
                "  -h, --help          show this help\n"
                "\n"
                "Colour only on a terminal, never when NO_COLOR is set.\n"
@@ -105,6 +112,7 @@ static int parse_options(int argc, char *argv[], struct top_options *o)
                 {"tree", no_argument, NULL, 't'},
                 {"filter", required_argument, NULL, 'f'},
                 {"events-file", required_argument, NULL, OPT_EVENTS_FILE},
+                {"processes", required_argument, NULL, 'p'},
                 {"help", no_argument, NULL, 'h'},
                 {0},
         };
@@ -112,7 +120,7 @@ static int parse_options(int argc, char *argv[], struct top_options *o)
         int c;
 
         *o = (struct top_options){.delay_sec = 2.0, .iterations = -1, .sort_col = TOP_COL_WSET};
-        while ((c = getopt_long(argc, argv, "d:bn:s:ram:tf:h", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "d:bn:s:ram:tf:p:h", options, NULL)) >= 0) {
                 switch (c) {
                 case OPT_ROOT:
                         o->root = optarg;
@@ -174,6 +182,9 @@ static int parse_options(int argc, char *argv[], struct top_options *o)
                 case OPT_EVENTS_FILE:
                         o->events_file = optarg;
                         break;
+                case 'p':
+                        o->processes = optarg;
+                        break;
                 case 'h':
                         top_help();
                         return 1;
@@ -199,20 +210,64 @@ static void setup_model(struct top_model *m, struct top_options *o)
                 snprintf(m->filter, sizeof(m->filter), "%s", o->filter);
 }
 
+static void sleep_sec(double sec)
+{
+        struct timespec ts = {.tv_sec = (time_t) sec,
+                              .tv_nsec = (long) ((sec - (double) (time_t) sec) * 1e9)};
+
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+}
+
+/* cgmem top -b --processes CGROUP: frames of one container's processes. */
+static int run_batch_procs(int rootfd, const struct top_options *o)
+{
+        struct top_procs p;
+        struct top_screen s = {0};
+        _cleanup_close_ int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int fd = top_procs_open(rootfd, o->processes);
+        int r = 0;
+
+        if (fd < 0 || proc_fd < 0) {
+                log_error("cannot open %s: %s", fd < 0 ? o->processes : "/proc",
+                          strerror(fd < 0 ? -fd : errno));
+                return EXIT_RUNTIME;
+        }
+        if (top_procs_init(&p, o->processes) < 0)
+                return EXIT_RUNTIME;
+        for (long i = 0; o->iterations < 0 || i < o->iterations; i++) {
+                if (i > 0)
+                        sleep_sec(o->delay_sec);
+                top_procs_read(&p, fd, proc_fd, now_usec());
+                if (o->json)
+                        r = p.error < 0 ? 0 : top_print_procs_json(&p, (unsigned) i + 1, stdout);
+                else {
+                        top_screen_clear(&s);
+                        if (i > 0)
+                                top_screen_add(&s);
+                        top_render_procs(&p, o->processes, &(struct top_frame){0}, &s);
+                        r = s.oom ? -ENOMEM : top_screen_print_plain(&s, stdout);
+                }
+                if (r >= 0 && (fflush(stdout) != 0 || ferror(stdout)))
+                        r = -EIO;
+                if (r < 0 || p.error < 0)
+                        break;
+        }
+        if (p.error < 0)
+                log_error("cannot read the processes of %s: %s", o->processes, strerror(-p.error));
+        top_screen_free(&s);
+        top_procs_done(&p);
+        return r < 0 || p.error < 0 ? EXIT_RUNTIME : EXIT_OK;
+}
+
 static int run_batch(struct top_model *m, int rootfd, const struct top_options *o)
 {
         struct top_screen s = {0};
         int r = 0;
 
         for (long i = 0; o->iterations < 0 || i < o->iterations; i++) {
-                if (i > 0) {
-                        struct timespec ts = {
-                                .tv_sec = (time_t) o->delay_sec,
-                                .tv_nsec = (long) ((o->delay_sec - (double) (time_t) o->delay_sec) *
-                                                   1e9)};
-                        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-                                ;
-                }
+                if (i > 0)
+                        sleep_sec(o->delay_sec);
                 r = top_model_refresh(m, rootfd, now_usec());
                 if (r < 0) {
                         log_error("cannot walk the cgroup tree: %s", strerror(-r));
@@ -355,7 +410,7 @@ static int write_all(int fd, const char *p, size_t n)
         return 0;
 }
 
-enum mode { MODE_VIEW, MODE_FILTER, MODE_HELP };
+enum mode { MODE_VIEW, MODE_FILTER, MODE_HELP, MODE_PROCS };
 
 struct ui {
         struct top_model *m;
@@ -369,6 +424,12 @@ struct ui {
         int refresh_now;
         size_t first_row;
         size_t table_rows;
+        size_t selected; /* the cursor, an index into the view */
+        /* MODE_PROCS: the processes of one container */
+        struct top_procs procs;
+        char procs_name[TOP_NAME_MAX];
+        int procs_fd, proc_fd;
+        size_t procs_first_row;
         int events_pane;
         const char *events_path;
         struct top_event events[EVENTS_MAX];
@@ -387,6 +448,39 @@ static void load_events(struct ui *u)
         u->n_events = top_events_tail(u->events_path, u->events, EVENTS_MAX);
 }
 
+/* The last line: the status, or the keys of the mode. */
+static void status_line(struct ui *u, const char *keys, size_t first, size_t shown, size_t n)
+{
+        struct top_line *l = top_screen_add(&u->screen);
+
+        if (u->status[0])
+                top_line_printf(l, TOP_ATTR_YELLOW, "%s", u->status);
+        else
+                top_line_printf(l, TOP_ATTR_DIM, "%s  rows %zu-%zu of %zu", keys, n ? first + 1 : 0,
+                                first + shown < n ? first + shown : n, n);
+}
+
+static void build_procs_screen(struct ui *u, const char *clock)
+{
+        struct top_screen *s = &u->screen;
+        int avail = u->height - 3 - 1;
+        size_t rows = avail > 1 ? (size_t) avail : 1;
+
+        if (u->procs.n_rows <= rows)
+                u->procs_first_row = 0;
+        else if (u->procs_first_row > u->procs.n_rows - rows)
+                u->procs_first_row = u->procs.n_rows - rows;
+        struct top_frame f = {.clock = clock,
+                              .interval_sec = u->o->delay_sec,
+                              .first_row = u->procs_first_row,
+                              .max_rows = rows};
+        top_render_procs(&u->procs, u->procs_name, &f, s);
+        while (s->n_lines < (size_t) u->height - 1)
+                top_screen_add(s);
+        status_line(u, "Esc back  q quit  M A F S W P U G N I sort  R reverse", u->procs_first_row,
+                    rows, u->procs.n_rows);
+}
+
 static void build_screen(struct ui *u)
 {
         struct top_screen *s = &u->screen;
@@ -401,6 +495,10 @@ static void build_screen(struct ui *u)
                 top_render_help(s);
                 return;
         }
+        if (u->mode == MODE_PROCS) {
+                build_procs_screen(u, clock);
+                return;
+        }
         size_t pane = u->events_pane ? EVENT_PANE_ROWS + 1 : 0;
         int avail = u->height - 2 - 1 - 1 - (int) pane;
         u->table_rows = avail > 1 ? (size_t) avail : 1;
@@ -409,11 +507,21 @@ static void build_screen(struct ui *u)
         else if (u->first_row > u->m->n_items - u->table_rows)
                 u->first_row = u->m->n_items - u->table_rows;
 
+        if (u->m->n_items == 0)
+                u->selected = 0;
+        else if (u->selected >= u->m->n_items)
+                u->selected = u->m->n_items - 1;
+        if (u->selected < u->first_row)
+                u->first_row = u->selected;
+        else if (u->selected >= u->first_row + u->table_rows)
+                u->first_row = u->selected - u->table_rows + 1;
         struct top_frame f = {
                 .clock = clock,
                 .interval_sec = u->o->delay_sec,
                 .first_row = u->first_row,
                 .max_rows = u->table_rows,
+                .has_selected = u->m->n_items > 0,
+                .selected = u->selected,
                 .width = u->width,
                 .events = u->events,
                 .n_events = u->n_events > 0 ? (size_t) u->n_events : 0,
@@ -439,21 +547,14 @@ static void build_screen(struct ui *u)
         }
         while (s->n_lines < (size_t) u->height - 1)
                 top_screen_add(s);
-        struct top_line *l = top_screen_add(s);
         if (u->mode == MODE_FILTER)
-                top_line_printf(l, TOP_ATTR_BOLD, "filter: %s_  (Enter: apply, Esc: clear)",
-                                u->m->filter);
-        else if (u->status[0])
-                top_line_printf(l, TOP_ATTR_YELLOW, "%s", u->status);
+                top_line_printf(top_screen_add(s), TOP_ATTR_BOLD,
+                                "filter: %s_  (Enter: apply, Esc: clear)", u->m->filter);
         else
-                top_line_printf(l, TOP_ATTR_DIM,
-                                "q quit  ? help  M P K %% G sort  / filter  t tree  e events  "
-                                "rows %zu-%zu of %zu",
-                                u->m->n_items ? u->first_row + 1 : 0,
-                                u->first_row + u->table_rows < u->m->n_items
-                                        ? u->first_row + u->table_rows
-                                        : u->m->n_items,
-                                u->m->n_items);
+                status_line(u,
+                            "q quit  ? help  Enter processes  M P K % G sort  / filter  t tree  "
+                            "e events",
+                            u->first_row, u->table_rows, u->m->n_items);
 }
 
 static int draw(struct ui *u)
@@ -504,6 +605,107 @@ static void handle_filter_key(struct ui *u, int key)
 
 enum { KEY_UP = 1000, KEY_DOWN, KEY_PGUP, KEY_PGDN, KEY_HOME, KEY_END };
 
+static int close_fd(int fd)
+{
+        if (fd >= 0)
+                close(fd);
+        return -1;
+}
+
+static void close_procs(struct ui *u)
+{
+        top_procs_done(&u->procs);
+        u->procs_fd = close_fd(u->procs_fd);
+        u->mode = MODE_VIEW;
+}
+
+/* Enter: the processes of the container under the cursor, read at once. */
+static void open_procs(struct ui *u)
+{
+        if (u->m->n_items == 0 || u->proc_fd < 0)
+                return;
+        const struct cgroup *row = u->m->items[u->selected].row;
+        int fd = top_procs_open(u->rootfd, row->path);
+        if (fd < 0 || top_procs_init(&u->procs, row->path) < 0) {
+                snprintf(u->status, sizeof(u->status), "cannot open %s: %s", row->path,
+                         strerror(fd < 0 ? -fd : ENOMEM));
+                close_fd(fd);
+                return;
+        }
+        snprintf(u->procs_name, sizeof(u->procs_name), "%s", top_state(row)->name);
+        u->procs_fd = fd;
+        u->procs_first_row = 0;
+        u->mode = MODE_PROCS;
+        top_procs_read(&u->procs, u->procs_fd, u->proc_fd, now_usec());
+}
+
+/* The sort keys of the processes view, and the rest of its keys. */
+static void handle_procs_key(struct ui *u, int key)
+{
+        static const struct {
+                int key;
+                enum top_proc_col col;
+        } sorts[] = {
+                {'M', TOP_PROC_RSS},   {'A', TOP_PROC_ANON},   {'F', TOP_PROC_FILE},
+                {'S', TOP_PROC_SHMEM}, {'W', TOP_PROC_SWAP},   {'P', TOP_PROC_PSS},
+                {'U', TOP_PROC_USS},   {'G', TOP_PROC_GROWTH}, {'N', TOP_PROC_COMM},
+                {'I', TOP_PROC_PID},
+        };
+        size_t page = u->height > 5 ? (size_t) u->height - 5 : 1;
+
+        for (size_t i = 0; i < ELEMENTSOF(sorts); i++)
+                if (key == sorts[i].key) {
+                        top_procs_set_sort(&u->procs, sorts[i].col);
+                        return;
+                }
+        switch (key) {
+        case 27: /* Esc */
+        case 127:
+        case 8:
+                close_procs(u);
+                break;
+        case 'q':
+        case 'Q':
+                u->quit = 1;
+                break;
+        case 'R':
+                u->procs.reverse = !u->procs.reverse;
+                top_procs_sort(&u->procs);
+                break;
+        case '<':
+        case '>':
+                top_procs_set_sort(&u->procs,
+                                   (enum top_proc_col)((u->procs.sort_col + (key == '<' ? -1 : 1) +
+                                                        _TOP_PROC_COL_MAX) %
+                                                       _TOP_PROC_COL_MAX));
+                break;
+        case ' ':
+                u->refresh_now = 1;
+                break;
+        case KEY_UP:
+                if (u->procs_first_row > 0)
+                        u->procs_first_row--;
+                break;
+        case KEY_DOWN:
+                u->procs_first_row++;
+                break;
+        case KEY_PGUP:
+                u->procs_first_row = u->procs_first_row > page ? u->procs_first_row - page : 0;
+                break;
+        case KEY_PGDN:
+                u->procs_first_row += page;
+                break;
+        case KEY_HOME:
+                u->procs_first_row = 0;
+                break;
+        case KEY_END:
+                u->procs_first_row = u->procs.n_rows;
+                break;
+        default:
+                snprintf(u->status, sizeof(u->status), "unknown key; Esc goes back");
+        }
+}
+
 static void handle_key(struct ui *u, int key)
 {
         u->status[0] = '\0';
@@ -513,6 +715,10 @@ static void handle_key(struct ui *u, int key)
         }
         if (u->mode == MODE_FILTER) {
                 handle_filter_key(u, key);
+                return;
+        }
+        if (u->mode == MODE_PROCS) {
+                handle_procs_key(u, key);
                 return;
         }
         switch (key) {
@@ -577,24 +783,28 @@ static void handle_key(struct ui *u, int key)
         case 12: /* ^L */
                 u->redraw_full = 1;
                 break;
+        case '\r':
+        case '\n':
+                open_procs(u);
+                break;
         case KEY_UP:
-                if (u->first_row > 0)
-                        u->first_row--;
+                if (u->selected > 0)
+                        u->selected--;
                 break;
         case KEY_DOWN:
-                u->first_row++;
+                u->selected++;
                 break;
         case KEY_PGUP:
-                u->first_row = u->first_row > u->table_rows ? u->first_row - u->table_rows : 0;
+                u->selected = u->selected > u->table_rows ? u->selected - u->table_rows : 0;
                 break;
         case KEY_PGDN:
-                u->first_row += u->table_rows;
+                u->selected += u->table_rows;
                 break;
         case KEY_HOME:
-                u->first_row = 0;
+                u->selected = 0;
                 break;
         case KEY_END:
-                u->first_row = u->m->n_items;
+                u->selected = u->m->n_items;
                 break;
         default:
                 snprintf(u->status, sizeof(u->status), "unknown key; ? shows the keys");
@@ -626,7 +836,7 @@ static void handle_input(struct ui *u, const unsigned char *buf, size_t n)
                                 used = 3;
                         }
                         i += used;
-                        if (key && u->mode == MODE_VIEW)
+                        if (key && (u->mode == MODE_VIEW || u->mode == MODE_PROCS))
                                 handle_key(u, key);
                         else if (u->mode == MODE_HELP)
                                 u->mode = MODE_VIEW;
@@ -673,10 +883,11 @@ static int color_wanted(void)
 
 static int run_interactive(struct top_model *m, int rootfd, const struct top_options *o)
 {
-        struct ui u = {.m = m, .o = o, .rootfd = rootfd, .redraw_full = 1};
+        struct ui u = {.m = m, .o = o, .rootfd = rootfd, .redraw_full = 1, .procs_fd = -1};
         int r = 0;
 
         u.color = color_wanted();
+        u.proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         u.events_path = o->events_file;
         if (!u.events_path && access(TOP_EVENTS_FILE_DEFAULT, R_OK) == 0)
                 u.events_path = TOP_EVENTS_FILE_DEFAULT;
@@ -707,6 +918,8 @@ static int run_interactive(struct top_model *m, int rootfd, const struct top_opt
                         }
                         if (u.events_pane)
                                 load_events(&u);
+                        if (u.mode == MODE_PROCS)
+                                top_procs_read(&u.procs, u.procs_fd, u.proc_fd, now);
                         next = now + interval;
                         u.refresh_now = 0;
                 }
@@ -745,6 +958,9 @@ static int run_interactive(struct top_model *m, int rootfd, const struct top_opt
                 }
         }
         term_restore();
+        if (u.procs_fd >= 0)
+                close_procs(&u);
+        close_fd(u.proc_fd);
         top_screen_free(&u.screen);
         top_rendered_free(&u.shown);
         close(signal_pipe[0]);
@@ -775,7 +991,9 @@ int verb_top(int argc, char *argv[])
                 m.names = names.names ? &names : NULL;
         }
         int interactive = !o.batch && !o.json && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-        if (interactive)
+        if (o.processes && !interactive)
+                r = run_batch_procs(rootfd, &o);
+        else if (interactive)
                 r = run_interactive(&m, rootfd, &o);
         else
                 r = run_batch(&m, rootfd, &o);

@@ -2,8 +2,9 @@
 /*
  * cgmem top in a real terminal: tmux runs it on a pseudo-terminal in the guest
  * while two memhogs hold memory in cgroups of their own; the case reads the
- * screen with capture-pane, presses keys with send-keys, and checks that the
- * terminal is given back when top quits.
+ * screen with capture-pane, presses keys with send-keys (Enter opens a
+ * container's processes, Esc goes back), and checks that the terminal is given
+ * back when top quits.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,16 @@ static int filtered(const char *s)
                row_of(s, "hog-small") < 0 && !strstr(s, "filter: hog-big_");
 }
 
+/* Enter on hog-big: its processes, memhog holding its 24 MiB of anon. */
+static int procs_shown(const char *s)
+{
+        const char *row = strstr(s, " memhog ");
+        const char *end = row ? strchr(row, '\n') : NULL;
+        const char *anon = row ? strstr(row, " 24M ") : NULL;
+        return strstr(s, "processes of hog-big") && strstr(s, "PID COMMAND") && anon &&
+               (!end || anon < end);
+}
+
 static int exited(const char *s)
 {
         return strstr(s, "EXITED 0") != NULL;
@@ -122,6 +133,11 @@ void case_top_in_tmux(void)
 
         tmux("send-keys -t top / b i g Enter");
         wait_screen(filtered, "only hog-big after filtering", screen, sizeof(screen));
+
+        tmux("send-keys -t top Enter");
+        wait_screen(procs_shown, "hog-big's processes after Enter", screen, sizeof(screen));
+        tmux("send-keys -t top Escape");
+        wait_screen(filtered, "the containers again after Esc", screen, sizeof(screen));
 
         tmux("send-keys -t top q");
         wait_screen(exited, "EXITED 0 after q", screen, sizeof(screen));

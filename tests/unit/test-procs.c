@@ -146,6 +146,17 @@ static void test_snapshot(void **state)
         assert_string_equal(top[1].comm, "big");
         assert_string_equal(top[2].comm, "middle");
         assert_true(top[0].pss_bytes == PROC_VALUE_UNKNOWN); /* no smaps_rollup there */
+        /* With a rollup for "small" only: it is read after every status, for the kept ones. */
+        char pdir[600];
+        size_t len;
+        char *rollup = read_exact("tests/fixtures/proc/smaps_rollup-sleep", &len);
+        snprintf(pdir, sizeof(pdir), "%s/13", proc);
+        write_file_at(pdir, "smaps_rollup", rollup);
+        free(rollup);
+        assert_int_equal(procs_snapshot_take(cg, pfd, true, 0, top, 3, &s), 0);
+        assert_string_equal(top[2].comm, "middle");
+        assert_int_equal(top[2].pss_bytes, 225 * 1024);
+        assert_true(top[1].pss_bytes == PROC_VALUE_UNKNOWN);
         /* A deadline in the past: counted, none read. */
         assert_int_equal(procs_snapshot_take(cg, pfd, false, 1, top, 3, &s), 0);
         assert_int_equal(s.n_procs, 5);

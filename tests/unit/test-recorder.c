@@ -119,12 +119,11 @@ static void test_story_leak(void **state)
 }
 
 /*
- * The kernel case's shape: a container made, three small processes started
- * (a few hundred KiB each), two quiet seconds, then a 16 MiB/s leak sampled
- * every 250 ms. The leak began at the end of the quiet stretch, not when the
- * container was made.
+ * The leak among idle siblings: the container starts empty, its siblings add
+ * half a megabyte, 3 s of quiet, then 16 MiB/s. The leak began when the quiet
+ * ended, not when the container started.
  */
-static void test_story_leak_after_small_starts(void **state)
+static void test_story_leak_after_siblings(void **state)
 {
         struct recorder r;
         struct story st;
@@ -133,15 +132,41 @@ static void test_story_leak_after_small_starts(void **state)
 
         recorder_init(&r, T0);
         for (uint64_t t = 0; t <= 8 * SEC; t += 250 * MS) {
-                uint64_t starts = t >= 1 * SEC ? 3 : t / (250 * MS) > 1 ? 1 : 0;
-                uint64_t leaked = t > 3 * SEC ? (t - 3 * SEC) * 16 / SEC * MiB : 0;
-                s = sample(1 * MiB + starts * 300 * KiB + leaked, 0, 0);
+                uint64_t siblings = t >= 500 * MS ? 512 * KiB : 0;
+                uint64_t leaked = t > 5 * SEC ? (t - 5 * SEC) * 16 / SEC * MiB : 0;
+                s = sample(siblings + leaked, MiB, 0);
                 recorder_note(&r, &s, T0 + t);
         }
         recorder_story(&r, &s, T0 + 8 * SEC, &st);
-        assert_true(st.began_usec_ago >= (int64_t) (4500 * MS) &&
-                    st.began_usec_ago <= (int64_t) (5300 * MS));
-        assert_true(st.rate_bytes_per_sec > 14 * MiB && st.rate_bytes_per_sec < 18 * MiB);
+        assert_true(st.began_usec_ago >= (int64_t) (3 * SEC) &&
+                    st.began_usec_ago <= (int64_t) (3250 * MS));
+        assert_true(st.rate_bytes_per_sec > 14.0 * MiB && st.rate_bytes_per_sec < 16.5 * MiB);
+        recorder_done(&r);
+}
+
+/*
+ * A minute idle, then 32 MiB/s for 3 s: the climb began when the idle minute
+ * ended (the recorder keeps the last sample that still showed the low), not
+ * when the low was first kept.
+ */
+static void test_story_after_idle(void **state)
+{
+        struct recorder r;
+        struct story st;
+        struct memcg_sample s;
+        (void) state;
+
+        recorder_init(&r, T0);
+        for (uint64_t t = 0; t <= 63 * SEC; t += SEC) {
+                uint64_t grown = t > 60 * SEC ? (t - 60 * SEC) / SEC * 32 * MiB : 0;
+                s = sample(10 * MiB + grown, MiB, 0);
+                recorder_note(&r, &s, T0 + t);
+        }
+        recorder_story(&r, &s, T0 + 63 * SEC, &st);
+        /* Between the last sample that showed the low (60 s) and the first that did not. */
+        assert_true(st.began_usec_ago >= (int64_t) (2 * SEC) &&
+                    st.began_usec_ago <= (int64_t) (3 * SEC));
+        assert_int_equal(st.grew_bytes, 96 * MiB);
         recorder_done(&r);
 }
 
@@ -192,9 +217,10 @@ int main(void)
                 cmocka_unit_test(test_idle_keeps_one_point),
                 cmocka_unit_test(test_rings),
                 cmocka_unit_test(test_story_leak),
-                cmocka_unit_test(test_story_leak_after_small_starts),
                 cmocka_unit_test(test_story_tmpfs),
                 cmocka_unit_test(test_story_no_growth),
+                cmocka_unit_test(test_story_leak_after_siblings),
+                cmocka_unit_test(test_story_after_idle),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
