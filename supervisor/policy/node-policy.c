@@ -23,14 +23,15 @@
 #define EXHAUSTED_FLOOR_SHARE 4
 /*
  * A trajectory is acted on before the floor only when the node shows it is
- * already paying (a percent of the last seconds fully stalled, or its working
+ * already paying (a tenth of the last seconds fully stalled, or its working
  * set read back at a MiB/s), or when the fall has lasted half a minute: a
- * leak. A fill that stops short of the end looks the same as a runaway until
- * it stops (bench-node d, a batch job unpaced to 92 % of what was free, took
- * 8 s in the VM and was killed at 4 s on its trajectory alone); without those
- * signs the floor decides, at the end, where the two differ.
+ * leak; and only while the floor is at least sustain away: closer, the floor
+ * decides (the same job stalled 1.2 % of its last 3 s at the floor). A fill that stops short of the
+ * end looks the same as a runaway until it stops (bench-node d, a batch job unpaced to 92 % of what
+ * was free, took 8 s in the VM and was killed at 4 s on its trajectory alone); without those signs
+ * the floor decides, at the end, where the two differ.
  */
-#define CONFIRM_PSI_FULL_PERMYRIAD 100
+#define CONFIRM_PSI_FULL_PERMYRIAD 1000
 #define CONFIRM_REFAULTS           (CONFIRM_SPAN_USEC / USEC_PER_SEC * 256)
 #define LEAK_FALL_USEC             (30 * UINT64_C(1000000))
 void node_config_defaults(struct node_config *c)
@@ -206,7 +207,7 @@ static enum node_rule rule_of(const struct node_config *c, struct node_state *s,
                     c->swap_floor_fraction * (double) in->swap_total_bytes &&
             (double) in->mem_available_bytes <= c->swap_mem_fraction * (double) in->mem_total_bytes)
                 return NODE_RULE_SWAP;
-        if (e->falling_usec >= c->sustain_usec && e->eta_usec >= 0 &&
+        if (e->falling_usec >= c->sustain_usec && e->eta_usec >= (int64_t) c->sustain_usec &&
             (uint64_t) e->eta_usec <= c->horizon_usec && still_falling(c, s, now) &&
             trajectory_confirmed(e))
                 return NODE_RULE_TRAJECTORY;

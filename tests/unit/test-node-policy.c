@@ -212,6 +212,13 @@ static void test_batch_fill_lives(void **unused)
                 CHECK(&s, t,
                       sim_at(&s, t, (struct obs){.avail_mib = batch_fill(t)}) == NODE_RULE_NONE,
                       "acted on a fill that stopped");
+        /* The same while the node reads its working set back: the floor is near, it decides. */
+        sim_init(&s, "batch fill, refaulting");
+        s.refaults_per_step = 512;
+        for (uint64_t t = 0; t < 60000; t += 100)
+                CHECK(&s, t,
+                      sim_at(&s, t, (struct obs){.avail_mib = batch_fill(t)}) == NODE_RULE_NONE,
+                      "acted on a fill that stopped");
 }
 
 /*
@@ -302,7 +309,7 @@ static double pausing(uint64_t t)
                 return 800 - 64.0 * (double) t / 1000;
         if (t <= 7000)
                 return 544;
-        return 544 - 64.0 * (double) (t - 7000) / 1000;
+        return 544 - 32.0 * (double) (t - 7000) / 1000;
 }
 
 static void test_pause_restarts(void **unused)
