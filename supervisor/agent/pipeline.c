@@ -269,12 +269,19 @@ static void give_back_high(struct pipeline *p, struct container *c)
         c->policy = (struct policy_state){0};
 }
 
-/* The situation may have changed since the decision: look again right before killing. */
+/*
+ * The situation may have changed since the decision: look again right before
+ * killing, the mark too (an operator's protect xattr set after the container
+ * was seen must hold; the node ranking reads marks afresh itself).
+ */
 static bool still_worth_killing(struct pipeline *p, struct container *c, enum policy_reason r)
 {
         const struct memcg_sample *s = &c->cg->sample;
 
         if (registry_sample(p->registry, c->cg, c->cg->dirfd, p->hot_files, NULL) < 0)
+                return false;
+        c->mark = marks_of(p->marks, p->actuator, p->names, c->cg);
+        if (c->mark == MARK_PROTECT)
                 return false;
         if (r == REASON_NODE_PRESSURE || s->max_bytes == CG_VALUE_MAX)
                 return true;

@@ -348,9 +348,8 @@ static void test_discovery_guards(void **state)
  * notification: killed within the margin, the kill before its event, the event
  * with the evidence, and memory.high given back to its owner.
  */
-static void crawl_to_limit(struct fixture *f)
+static void crawl_from_band(struct fixture *f)
 {
-        wake(f, WAKE_DISCOVERY);
         f->st.anon = GUARD_256M;
         for (int i = 0; i < 600 && !f->c->killed; i++) {
                 fake_now += 10000;
@@ -359,6 +358,12 @@ static void crawl_to_limit(struct fixture *f)
                 f->st.psi_full_usec += 6000;
                 wake(f, WAKE_MEMORY_EVENTS);
         }
+}
+
+static void crawl_to_limit(struct fixture *f)
+{
+        wake(f, WAKE_DISCOVERY);
+        crawl_from_band(f);
 }
 
 static void test_runaway_killed(void **state)
@@ -415,6 +420,18 @@ static void test_protected_by_xattr(void **state)
 
         f->rec.mark = MARK_PROTECT;
         crawl_to_limit(f);
+        assert_false(logged(f, "kill"));
+}
+
+/* ... by its xattr set after the container was seen (the volume benchmark's oom container). */
+static void test_protected_later(void **state)
+{
+        struct fixture *f = *state;
+
+        wake(f, WAKE_DISCOVERY);
+        f->rec.mark = MARK_PROTECT;
+        crawl_from_band(f);
+        assert_false(f->c->killed);
         assert_false(logged(f, "kill"));
 }
 
@@ -715,6 +732,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_runaway_killed, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_protected_by_config, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_protected_by_xattr, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_protected_later, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_agent_protects_itself, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_fill_and_hold, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_owner_high_after_max, setup, teardown),
