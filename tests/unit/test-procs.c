@@ -150,8 +150,10 @@ static void test_snapshot(void **state)
         char pdir[600];
         size_t len;
         char *rollup = read_exact("tests/fixtures/proc/smaps_rollup-sleep", &len);
+        char *text = strndup(rollup, len); /* read_exact's buffer has no NUL */
         snprintf(pdir, sizeof(pdir), "%s/13", proc);
-        write_file_at(pdir, "smaps_rollup", rollup);
+        write_file_at(pdir, "smaps_rollup", text);
+        free(text);
         free(rollup);
         assert_int_equal(procs_snapshot_take(cg, pfd, true, 0, top, 3, &s), 0);
         assert_string_equal(top[2].comm, "middle");
