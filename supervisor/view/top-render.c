@@ -737,17 +737,25 @@ static json_t *row_top_json(const struct cgroup *row, unsigned frame)
         return o;
 }
 
+/* One object as one line; takes the reference. */
+static int print_json_line(json_t *o, FILE *out)
+{
+        if (!o)
+                return -ENOMEM;
+        int r = json_dumpf(o, out, JSON_COMPACT | JSON_REAL_PRECISION(6));
+        json_decref(o);
+        if (r < 0)
+                return -EIO;
+        fputc('\n', out);
+        return 0;
+}
+
 int top_print_json_frame(const struct top_model *m, unsigned frame, FILE *out)
 {
         for (size_t i = 0; i < m->n_items; i++) {
-                json_t *o = row_top_json(m->items[i].row, frame);
-                if (!o)
-                        return -ENOMEM;
-                int r = json_dumpf(o, out, JSON_COMPACT | JSON_REAL_PRECISION(6));
-                json_decref(o);
+                int r = print_json_line(row_top_json(m->items[i].row, frame), out);
                 if (r < 0)
-                        return -EIO;
-                fputc('\n', out);
+                        return r;
         }
         return ferror(out) ? -EIO : 0;
 }
@@ -778,14 +786,9 @@ static json_t *proc_row_json(const struct top_procs *p, const struct top_proc_ro
 int top_print_procs_json(const struct top_procs *p, unsigned frame, FILE *out)
 {
         for (size_t i = 0; i < p->n_rows; i++) {
-                json_t *o = proc_row_json(p, &p->rows[i], frame);
-                if (!o)
-                        return -ENOMEM;
-                int r = json_dumpf(o, out, JSON_COMPACT | JSON_REAL_PRECISION(6));
-                json_decref(o);
+                int r = print_json_line(proc_row_json(p, &p->rows[i], frame), out);
                 if (r < 0)
-                        return -EIO;
-                fputc('\n', out);
+                        return r;
         }
         return ferror(out) ? -EIO : 0;
 }
