@@ -45,7 +45,12 @@ void kill_story_watch(struct pipeline *p, struct container *c, const struct poli
             !at_risk(p, c, d))
                 return;
         uint64_t deadline = now + WATCH_BUDGET_USEC;
-        snapshot(p, c, true,
+        /*
+         * status only: smaps_rollup takes the process's mmap_lock, and a read of it can wait
+         * behind a runaway's page fault stalled in reclaim for as long as that lasts. A time
+         * budget cannot bound a blocking read; PSS and USS are left to cgmem top.
+         */
+        snapshot(p, c, false,
                  deadline < p->procs_round_deadline_usec ? deadline : p->procs_round_deadline_usec);
 }
 
