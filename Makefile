@@ -170,8 +170,9 @@ systemd-check: deb $(HELPER_BINS)
 	tests/vm/run --systemd --timeout 600 -- tests/systemd/run $(BUILD)
 
 # Cases kept out of make check, each for the reason tests/kernel/ktest.c gives.
-vm-podman: cgmem cgmem-names $(HELPER_BINS) $(KTEST)
-	tests/vm/run --timeout 900 -- tests/kernel/run-suite $(BUILD) names_podman
+vm-podman: cgmem cgmem-names $(HELPER_BINS) $(KTEST) image
+	tests/vm/run --timeout 900 -- tests/kernel/run-suite $(BUILD) names_podman \
+		deploy_daemonset_in_docker
 
 BENCH_LIBCGROUP := $(BUILD)/bench/libcgroup-vs-direct
 $(BENCH_LIBCGROUP): tests/bench/libcgroup-vs-direct.c $(LIB)

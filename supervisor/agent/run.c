@@ -210,9 +210,14 @@ static void lock_memory(const struct cgmem_config *c)
  */
 static void protect_from_oom_killer(void)
 {
-        int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+        char now[16] = "";
+        int fd = open("/proc/self/oom_score_adj", O_RDWR | O_CLOEXEC);
 
-        if (fd < 0 || write(fd, "-1000\n", 6) != 6)
+        if (fd >= 0 && read(fd, now, sizeof(now) - 1) > 0 && strncmp(now, "-1000", 5) == 0) {
+                close(fd); /* the unit's OOMScoreAdjust said so already */
+                return;
+        }
+        if (fd < 0 || pwrite(fd, "-1000\n", 6, 0) != 6)
                 log_warning("cannot set oom_score_adj to -1000: %m; the kernel may OOM-kill "
                             "the agent");
         if (fd >= 0)
