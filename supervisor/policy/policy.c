@@ -272,20 +272,45 @@ static bool flat(const struct policy_config *c, const struct policy_evidence *e,
 }
 
 /*
- * Pinned at someone's memory.high: the kernel throttles it without end and never
- * OOM-kills (VM-NOTES: alive after 590 s, PSI full 94 %). Told from a cache-heavy
- * container at its memory.high (which the kernel serves by reclaiming cache: its
- * footprint is far below) and from one passing through (it grows).
+ * The highest the band goes: two margins under memory.max. A workload pinned
+ * there is a megabyte or two from the kernel's OOM kill.
  */
-static bool stuck_at_high(const struct policy_config *c, const struct policy_state *s,
-                          const struct policy_input *in, const struct policy_evidence *e)
+static uint64_t band_top(const struct policy_config *c, uint64_t max_bytes)
 {
-        if (s->owns_high || in->high_bytes >= in->max_bytes)
-                return false;
+        return (max_bytes - 2 * policy_limit_margin(c, max_bytes)) / PAGE_BYTES * PAGE_BYTES;
+}
+
+/*
+ * Pinned at a memory.high: high events rising all along, the footprint at it and
+ * not growing, stalled. Told from a cache-heavy container at its memory.high
+ * (which the kernel serves by reclaiming cache: its footprint is far below) and
+ * from one passing through (it grows).
+ */
+static bool pinned_at(const struct policy_config *c, const struct policy_state *s,
+                      const struct policy_input *in, const struct policy_evidence *e)
+{
         return rising_for(s->high_rising_since_usec, in->now_usec, c->stall_after_usec) &&
                e->window_usec + POLICY_POINT_SPACING_USEC >= c->stall_after_usec &&
                (double) footprint(in) >= 0.9 * (double) in->high_bytes &&
                e->psi_full_permyriad >= c->stall_full_permyriad && flat(c, e, in->high_bytes);
+}
+
+/*
+ * Pinned at someone's memory.high: the kernel throttles it without end and never
+ * OOM-kills (VM-NOTES: alive after 590 s, PSI full 94 %). Or pinned at cgmem's
+ * own band once it stands at its top (band_pinned raised it there): a runaway
+ * reclaiming its own code pages at the band, which the kernel alone would have
+ * OOM-killed at memory.max (the DaemonSet case: memhog in a Docker container at
+ * 98 %, PSI full 66 %, 44 KiB/s).
+ */
+static bool stuck_at_high(const struct policy_config *c, const struct policy_state *s,
+                          const struct policy_input *in, const struct policy_evidence *e)
+{
+        if (in->high_bytes >= in->max_bytes)
+                return false;
+        if (s->owns_high && s->band_high_bytes < band_top(c, in->max_bytes))
+                return false;
+        return pinned_at(c, s, in, e);
 }
 
 /*
@@ -427,6 +452,34 @@ static bool wants_band(const struct policy_config *c, const struct policy_state 
         return footprint(in) + band >= policy_guard_high(c, in->max_bytes);
 }
 
+/*
+ * Pinned at cgmem's own band below its top, not a charge batch of growth over
+ * stuck_after: the band, not memory.max, holds it (a workload that wants 98 %
+ * stalled at 96 %, or a runaway reclaiming its own code at the band). The band is cgmem's guess, so
+ * it gives way, up to its top: the healthy one settles below it, the runaway pushes on to the
+ * margin (killed as a runaway) or is pinned at the top (killed as stuck).
+ */
+static bool band_pinned(const struct policy_config *c, const struct policy_state *s,
+                        const struct policy_input *in)
+{
+        if (s->band_high_bytes >= band_top(c, in->max_bytes))
+                return false;
+        /* Not a crawl through it: that is a runaway the band must keep slow to the margin. */
+        struct policy_evidence e = evidence_over(c, s, in, c->stall_after_usec);
+        return pinned_at(c, s, in, &e) && e.grown_bytes <= c->push_step_bytes;
+}
+
+static void raise_band(const struct policy_config *c, struct policy_state *s,
+                       const struct policy_input *in, struct policy_decision *d)
+{
+        uint64_t top = band_top(c, in->max_bytes);
+
+        decide(d, ACTION_GUARD, REASON_BAND_PINNED, top);
+        d->expect_high_bytes = in->high_bytes;
+        s->band_high_bytes = top;
+        s->high_rising_since_usec = 0; /* pinned at the top is proven afresh */
+}
+
 static void evaluate_band(const struct policy_config *c, struct policy_state *s,
                           const struct policy_input *in, struct policy_decision *d)
 {
@@ -453,6 +506,8 @@ static void evaluate_band(const struct policy_config *c, struct policy_state *s,
         } else if (holds_only_cache(c, s, in)) {
                 release_to_owner(s, in, d, REASON_PAGE_CACHE);
                 s->released_for_cache = true;
+        } else if (band_pinned(c, s, in)) {
+                raise_band(c, s, in, d);
         }
 }
 
@@ -542,6 +597,7 @@ const char *policy_reason_to_string(enum policy_reason r)
         static const char *const names[_REASON_MAX] = {
                 [REASON_NONE] = "none",
                 [REASON_GUARD_BAND] = "guard_band",
+                [REASON_BAND_PINNED] = "band_pinned",
                 [REASON_PAGE_CACHE] = "page_cache",
                 [REASON_LIMIT_REMOVED] = "limit_removed",
                 [REASON_OWNER_HIGH] = "owner_high",

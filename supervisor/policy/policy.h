@@ -52,6 +52,7 @@ enum policy_action {
 enum policy_reason {
         REASON_NONE,
         REASON_GUARD_BAND,    /* a limit without a memory.high below it */
+        REASON_BAND_PINNED,   /* the band raised to its top: it pinned the workload, stalling */
         REASON_PAGE_CACHE,    /* release: the band held back only page cache */
         REASON_LIMIT_REMOVED, /* release: no memory.max any more, or marked protect */
         REASON_OWNER_HIGH,    /* yield: the owner wrote memory.high */

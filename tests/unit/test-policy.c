@@ -529,6 +529,59 @@ static void test_stuck_release(void **unused)
 }
 
 /*
+ * Pinned at cgmem's own band (245.8 MiB) for 2 s, 70 % stalled, refaulting, 100 KiB
+ * of growth: the band rises to its top, 256 MiB - 2 x 1073741 = 266287974 bytes,
+ * 65011 pages. A crawl of 2 MiB/s is no pin (test_runaway_crawl).
+ */
+#define TOP_256M UINT64_C(266285056)
+static void pinned_at_band(struct sim *s, const char *name)
+{
+        banded_256(s, name, 100 * MiB);
+        span_none(s, 100, 1000, 100, 100 * MiB, GUARD_256M - MiB, OBS());
+        span_none(s, 1100, 3000, 100, GUARD_256M, GUARD_256M + 100 * KiB,
+                  OBS(.high_ev = 3, .refaults = 50, .psi = 0.7));
+        sim_at(s, 3100,
+               &OBS(.fp = GUARD_256M + 100 * KiB, .high_ev = 3, .refaults = 50, .psi = 0.7));
+        expect(s, ACTION_GUARD, REASON_BAND_PINNED, TOP_256M);
+}
+
+/* A workload that wanted 250 MiB settles under the raised band and lives. */
+static void test_band_pinned_healthy(void **unused)
+{
+        struct sim s;
+        (void) unused;
+
+        pinned_at_band(&s, "band pinned, healthy");
+        span_none(&s, 3200, 3500, 100, 248 * MiB, 250 * MiB, OBS(.high_ev = 1, .psi = 0.2));
+        span_none(&s, 3600, 60000, 100, 250 * MiB, 250 * MiB, OBS());
+        assert_int_equal(s.high, TOP_256M);
+}
+
+/* A runaway pinned again at the top (its own code reclaimed at every fault): stuck, killed. */
+static void test_band_pinned_runaway(void **unused)
+{
+        struct sim s;
+        (void) unused;
+
+        pinned_at_band(&s, "band pinned, runaway");
+        span_none(&s, 3200, 5100, 100, TOP_256M, TOP_256M + 50 * KiB,
+                  OBS(.high_ev = 3, .refaults = 50, .psi = 0.7));
+        sim_at(&s, 5200, &OBS(.fp = TOP_256M + 60 * KiB, .high_ev = 3, .refaults = 50, .psi = 0.7));
+        expect(&s, ACTION_KILL, REASON_STUCK_AT_HIGH, 0);
+}
+
+/* Stalled at the band for less than 2 s, or 30 % of the time: the band stays. */
+static void test_band_pinned_not_yet(void **unused)
+{
+        struct sim s;
+        (void) unused;
+
+        banded_256(&s, "band pinned, little stall", 100 * MiB);
+        span_none(&s, 100, 30000, 100, GUARD_256M, GUARD_256M, OBS(.high_ev = 3, .psi = 0.3));
+        assert_int_equal(s.high, GUARD_256M);
+}
+
+/*
  * No band (the kernel refused it), at memory.max, max events and refaults at
  * every sample, 80 % stalled, no progress: thrashing, killed after 2 s.
  */
@@ -737,8 +790,8 @@ static void test_to_string(void **unused)
 {
         static const char *const actions[] = {"none", "guard", "release", "yield", "kill"};
         static const char *const reasons[] = {
-                "none",    "guard_band",    "page_cache", "limit_removed", "owner_high",
-                "runaway", "stuck_at_high", "thrashing",  "node_pressure",
+                "none",       "guard_band", "band_pinned",   "page_cache", "limit_removed",
+                "owner_high", "runaway",    "stuck_at_high", "thrashing",  "node_pressure",
         };
         static const char *const marks[] = {"none", "prefer", "avoid", "protect"};
         (void) unused;
@@ -783,6 +836,9 @@ int main(void)
                 cmocka_unit_test(test_stuck_psi_low),
                 cmocka_unit_test(test_cache_at_owner_high),
                 cmocka_unit_test(test_stuck_release),
+                cmocka_unit_test(test_band_pinned_healthy),
+                cmocka_unit_test(test_band_pinned_runaway),
+                cmocka_unit_test(test_band_pinned_not_yet),
                 cmocka_unit_test(test_thrashing),
                 cmocka_unit_test(test_thrashing_needs_refaults),
                 cmocka_unit_test(test_swap_runaway),
