@@ -73,7 +73,7 @@ UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 HELPER_BINS := $(HELPER_SRCS:%.c=$(BUILD)/%)
 FUZZ_BINS := $(FUZZ_SRCS:%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all check unit unit-asan fuzz fuzz-smoke vm-check vm-podman deps bench-deps install demo format \
+.PHONY: all check unit unit-asan fuzz fuzz-smoke vm-check deps bench-deps install demo format \
 	clean bench bench-metrics bench-libcgroup bench-reaction bench-verdicts bench-node \
 	bench-volume bench-soak helpers install-debs pkg-root deb image systemd-check
 all: $(CGMEM) $(CGMEM_NAMES)
@@ -168,11 +168,6 @@ vm-check: cgmem cgmem-names $(HELPER_BINS) $(KTEST) $(BUILD)/cache.bin $(BUILD)/
 # cgmem.service under systemd as PID 1, installed from make deb's package (tests/systemd/run).
 systemd-check: deb $(HELPER_BINS)
 	tests/vm/run --systemd --timeout 600 -- tests/systemd/run $(BUILD)
-
-# Cases kept out of make check, each for the reason tests/kernel/ktest.c gives.
-vm-podman: cgmem cgmem-names $(HELPER_BINS) $(KTEST) image
-	tests/vm/run --timeout 900 -- tests/kernel/run-suite $(BUILD) names_podman \
-		deploy_daemonset_in_docker
 
 BENCH_LIBCGROUP := $(BUILD)/bench/libcgroup-vs-direct
 $(BENCH_LIBCGROUP): tests/bench/libcgroup-vs-direct.c $(LIB)
@@ -301,6 +296,8 @@ PKG_BUILD := $(BUILD)/pkg
 PKG_ROOT := $(PKG_BUILD)/root
 DEB := $(BUILD)/cgmem_$(VERSION)_amd64.deb
 IMAGE := $(BUILD)/cgmem-image.tar
+# The library the metrics load with dlopen (supervisor/metrics/mhd.h), which ldd does not list.
+MHD_SONAME := $(shell sed -n 's/^\#define MHD_SONAME "\(.*\)"/\1/p' supervisor/metrics/mhd.h)
 
 pkg-root:
 	@$(MAKE) --no-print-directory BUILD=$(PKG_BUILD)/obj BINDIR=$(PKG_BUILD) PREFIX=/usr \
@@ -315,8 +312,8 @@ deb: pkg-root
 
 # An OCI image of the two programs and their libraries, tagged as the DaemonSet names it.
 image: pkg-root
-	deploy/image/mkimage $(PKG_ROOT) $(IMAGE) cgmem:$(VERSION) /usr/bin/cgmem \
-		/usr/libexec/cgmem/cgmem-names
+	deploy/image/mkimage --dlopen $(MHD_SONAME) $(PKG_ROOT) $(IMAGE) cgmem:$(VERSION) \
+		/usr/bin/cgmem /usr/libexec/cgmem/cgmem-names
 
 format:
 	clang-format -i $(wildcard cgroupfs/*.[ch] cri/*.[ch] supervisor/*.[ch] supervisor/*/*.[ch] \

@@ -145,6 +145,26 @@ static int docker_cgroup(const char *id)
 }
 
 /*
+ * The DaemonSet serves metrics on the pod's address, port 9847 (the guest's Docker
+ * gives containers no network: read from inside the pod's network namespace): the
+ * image carries the library they load with dlopen, and they count the kill.
+ */
+static void assert_metrics_served(const char *id)
+{
+        char *pid = kt_run(DOCKER " inspect -f '{{.State.Pid}}' %s", id);
+        char *kills =
+                kt_run("nsenter -t %s -n curl -sf --max-time 10 http://127.0.0.1:9847/metrics | "
+                       "grep -c '^cgmem_actions_total{action=\"kill\",reason=\"[a-z_]*\"} [1-9]' "
+                       "|| true",
+                       pid);
+
+        KT_ASSERT(strcmp(kills, "1") == 0, "the DaemonSet's metrics count %s kill reasons, not one",
+                  kills);
+        free(pid);
+        free(kills);
+}
+
+/*
  * The image of `make image`, loaded into the guest's Docker and run as
  * deploy/daemonset.yaml says (tests/kernel/runtimes/daemonset-docker-run reads it):
  * it names a container started beside it through the host's /run it mounts, kills
@@ -196,6 +216,7 @@ void case_deploy_daemonset_in_docker(void)
         for (int i = 0; i < 50 && access(record, R_OK) != 0; i++)
                 kt_sleep_ms(100);
         KT_ASSERT(access(record, R_OK) == 0, "%s is not on the host: %m", record);
+        assert_metrics_served(id);
 
         free(kt_run(DOCKER " stop -t 10 cgmem-ds >/dev/null"));
         kt_agent_expect(&a, "stopping", NULL, 10000);

@@ -2,8 +2,7 @@
 /*
  * ktest: the kernel-facing cases. "ktest --list" names them; "ktest CASE" runs
  * one and exits 0 when it passed, 1 when an assertion failed. tests/kernel/run-suite
- * runs each in its own process with a timeout, inside the test VM. The cases of
- * other_cases are run by name only, not by make check (each says why).
+ * runs each in its own process with a timeout, inside the test VM.
  */
 #include <stdio.h>
 #include <string.h>
@@ -58,29 +57,16 @@ static const struct kt_case cases[] = {
         {"fault_cgroup_kill_refused", case_fault_cgroup_kill_refused},
         {"fault_cgroup_removed_mid_write", case_fault_cgroup_removed_mid_write},
         {"deploy_agent_in_cgroup_namespace", case_deploy_agent_in_cgroup_namespace},
+        {"deploy_daemonset_in_docker", case_deploy_daemonset_in_docker},
+        {"names_podman", case_names_podman},
 };
 
-/*
- * names_podman: Debian's podman 4.3 API service now and then answers nothing
- * for over 10 s under the VM's emulation, and the container goes unnamed for
- * the whole case (passed once in three runs); make vm-podman runs it.
- * deploy_daemonset_in_docker: passed before this wave's last merges, fails since:
- * the agent in the DaemonSet's container logs nothing and no kill of the runaway
- * comes within 30 s; under investigation, make vm-podman runs it too.
- */
-static const struct kt_case other_cases[] = {
-        {"names_podman", case_names_podman},
-        {"deploy_daemonset_in_docker", case_deploy_daemonset_in_docker},
-};
 
 static const struct kt_case *find_case(const char *name)
 {
         for (size_t i = 0; i < ELEMENTSOF(cases); i++)
                 if (strcmp(name, cases[i].name) == 0)
                         return &cases[i];
-        for (size_t i = 0; i < ELEMENTSOF(other_cases); i++)
-                if (strcmp(name, other_cases[i].name) == 0)
-                        return &other_cases[i];
         return NULL;
 }
 
