@@ -35,6 +35,7 @@ struct memcg_stat {
         uint64_t file_writeback;
         uint64_t pgfault;
         uint64_t pgmajfault;
+        uint64_t pgscan; /* 5.8+ in memory.stat */
         uint64_t workingset_refault_anon;
         uint64_t workingset_refault_file;
 };

@@ -526,7 +526,8 @@ static json_t *node_json(const struct node_evidence *e)
                            {"eta_usec", e->eta_usec < 0 ? json_null() : json_integer(e->eta_usec)},
                            {"psi_full_avg10", json_real(e->psi_full_avg10 / 100.0)},
                            {"psi_full_pct", json_real(e->psi_full_permyriad / 100.0)},
-                           {"refaults", json_u64(e->refaults)});
+                           {"refaults", json_u64(e->refaults)},
+                           {"scanned_pages", json_u64(e->scanned)});
 }
 
 json_t *event_kill_ranking(enum node_rule rule, const struct node_evidence *e,
