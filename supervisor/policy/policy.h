@@ -53,6 +53,7 @@ enum policy_reason {
         REASON_NONE,
         REASON_GUARD_BAND,    /* a limit without a memory.high below it */
         REASON_BAND_PINNED,   /* the band raised to its top: it pinned the workload, stalling */
+        REASON_BAND_SETTLED,  /* the band raised to its top: the workload settled above it */
         REASON_PAGE_CACHE,    /* release: the band held back only page cache */
         REASON_LIMIT_REMOVED, /* release: no memory.max any more, or marked protect */
         REASON_OWNER_HIGH,    /* yield: the owner wrote memory.high */
@@ -127,7 +128,9 @@ struct policy_state {
 
         /* Growth: the footprint's rise in charge-batch steps, and its smoothed rate. */
         uint64_t step_base_bytes;
-        uint64_t rose_usec; /* when the footprint last rose a whole step */
+        uint64_t rose_usec;         /* when the footprint last rose a whole step */
+        uint64_t settle_base_bytes; /* the footprint a quarter band's rise counts from ... */
+        uint64_t settle_since_usec; /* ... and since when it did not rise that much */
         struct growth growth;
 
         /* The kernel holding it back: when high and max events last rose, and since when. */

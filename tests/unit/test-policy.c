@@ -53,6 +53,8 @@
 /* 0.4 % of 256 MiB, truncated: the footprint at or above max - this is at the limit. */
 #define MARGIN_256M UINT64_C(1073741)
 #define LINE_256M   (MAX_256M - MARGIN_256M) /* 267361715 bytes, 254.976 MiB */
+/* The band's top: 256 MiB - 2 x 1073741 = 266287974 bytes, 65011 pages. */
+#define TOP_256M UINT64_C(266285056)
 
 /* The simulated cgroup: its memory.high and its ever-rising counters. */
 struct sim {
@@ -383,8 +385,42 @@ static void test_fill_and_hold_99(void **unused)
         span_none(&s, 100, 600, 50, MiB, GUARD_256M, OBS());
         span_none(&s, 610, 1600, 10, GUARD_256M, 253 * MiB + 900 * KiB,
                   OBS(.high_ev = 2, .psi = 0.5));
-        span_none(&s, 1700, 61700, 100, 253 * MiB + 900 * KiB, 253 * MiB + 900 * KiB,
+        /* Its last quarter band of rise at 1.6 s: settled 5 s later, the band at its top. */
+        span_none(&s, 1700, 6500, 100, 253 * MiB + 900 * KiB, 253 * MiB + 900 * KiB,
                   OBS(.high_ev = 1, .psi = 0.01));
+        sim_at(&s, 6600, &OBS(.fp = 253 * MiB + 900 * KiB));
+        expect(&s, ACTION_GUARD, REASON_BAND_SETTLED, TOP_256M);
+        span_none(&s, 6700, 61700, 100, 253 * MiB + 900 * KiB, 253 * MiB + 900 * KiB, OBS());
+}
+
+/*
+ * creep (bench-verdicts): 97 %, then 0.2 % more every 3 s up to 99 %: settled 5 s
+ * after its fill (a fiftieth of a band every 3 s is no rise), the band rises; once
+ * it is back a band below the guard line, the band comes down.
+ */
+static void test_creep_settles(void **unused)
+{
+        struct sim s;
+        uint64_t fp = 248 * MiB, t = 1000;
+        (void) unused;
+
+        banded_256(&s, "creep", MiB);
+        span_none(&s, 100, 900, 100, MiB, fp, OBS(.high_ev = 1));
+        for (; t < 5900; t += 100) {
+                fp += t % 3000 == 0 ? 512 * KiB : 0;
+                sim_at(&s, t, &OBS(.fp = fp, .high_ev = t % 3000 == 0));
+                expect_none(&s);
+        }
+        sim_at(&s, t, &OBS(.fp = fp));
+        expect(&s, ACTION_GUARD, REASON_BAND_SETTLED, TOP_256M);
+        for (t += 100; t < 30000; t += 100) {
+                fp += t % 3000 == 0 && fp < 253 * MiB ? 512 * KiB : 0;
+                sim_at(&s, t, &OBS(.fp = fp));
+                expect_none(&s);
+        }
+        span_none(&s, 30000, 31000, 100, fp, 240 * MiB, OBS());
+        sim_at(&s, 31100, &OBS(.fp = 230 * MiB));
+        expect(&s, ACTION_GUARD, REASON_GUARD_BAND, GUARD_256M);
 }
 
 /* A sawtooth to 97 % and back to half, eight times: never killed. */
@@ -533,7 +569,6 @@ static void test_stuck_release(void **unused)
  * of growth: the band rises to its top, 256 MiB - 2 x 1073741 = 266287974 bytes,
  * 65011 pages. A crawl of 2 MiB/s is no pin (test_runaway_crawl).
  */
-#define TOP_256M UINT64_C(266285056)
 static void pinned_at_band(struct sim *s, const char *name)
 {
         banded_256(s, name, 100 * MiB);
@@ -577,7 +612,9 @@ static void test_band_pinned_not_yet(void **unused)
         (void) unused;
 
         banded_256(&s, "band pinned, little stall", 100 * MiB);
-        span_none(&s, 100, 30000, 100, GUARD_256M, GUARD_256M, OBS(.high_ev = 3, .psi = 0.3));
+        span_none(&s, 100, 1900, 100, GUARD_256M - 3 * MiB, GUARD_256M,
+                  OBS(.high_ev = 3, .psi = 0.9));
+        span_none(&s, 2000, 4900, 100, GUARD_256M, GUARD_256M, OBS(.high_ev = 3, .psi = 0.3));
         assert_int_equal(s.high, GUARD_256M);
 }
 
@@ -645,7 +682,11 @@ static void test_swap_settles(void **unused)
         (void) unused;
 
         banded_256(&s, "swap settles", MiB);
-        span_none(&s, 100, 60000, 100, 320 * MiB, 320 * MiB,
+        span_none(&s, 100, 5000, 100, 320 * MiB, 320 * MiB,
+                  OBS(.swap = 70 * MiB, .swap_limit = MAX_256M, .high_ev = 1));
+        sim_at(&s, 5100, &OBS(.fp = 320 * MiB, .swap = 70 * MiB, .swap_limit = MAX_256M));
+        expect(&s, ACTION_GUARD, REASON_BAND_SETTLED, TOP_256M);
+        span_none(&s, 5200, 60000, 100, 320 * MiB, 320 * MiB,
                   OBS(.swap = 70 * MiB, .swap_limit = MAX_256M, .high_ev = 1));
 }
 
@@ -790,8 +831,9 @@ static void test_to_string(void **unused)
 {
         static const char *const actions[] = {"none", "guard", "release", "yield", "kill"};
         static const char *const reasons[] = {
-                "none",       "guard_band", "band_pinned",   "page_cache", "limit_removed",
-                "owner_high", "runaway",    "stuck_at_high", "thrashing",  "node_pressure",
+                "none",          "guard_band",    "band_pinned",   "band_settled",
+                "page_cache",    "limit_removed", "owner_high",    "runaway",
+                "stuck_at_high", "thrashing",     "node_pressure",
         };
         static const char *const marks[] = {"none", "prefer", "avoid", "protect"};
         (void) unused;
@@ -828,6 +870,7 @@ int main(void)
                 cmocka_unit_test(test_runaway_needs_kernel_events),
                 cmocka_unit_test(test_fill_and_hold_99),
                 cmocka_unit_test(test_sawtooth_97),
+                cmocka_unit_test(test_creep_settles),
                 cmocka_unit_test(test_start_next_to_full_workload),
                 cmocka_unit_test(test_page_cache_release),
                 cmocka_unit_test(test_page_cache_not_while_pushing),
