@@ -300,12 +300,13 @@ void case_names_podman(void)
 
         free(kt_run("%s/start-podman", rt));
         /* podman's service answers its first inspect in seconds under the VM's emulation, and
-         * later while `podman run` still holds the container's lock: the lookups get 10 s, not
-         * the default 2 s, and the name may come after a failed lookup and its back-off. */
+         * only once `podman run` lets go of the container's lock: over 10 s with another VM
+         * on the host (make check, 2026-12-04). The lookups get 30 s, not the default 2 s, so
+         * that the first one waits for the lock instead of timing out into the back-off. */
         kt_agent_start(&a, "names_podman",
                        (const char *const[]){"--interval", "250ms", "--set",
                                              "runtimes.docker_socket=", "--set",
-                                             "runtimes.timeout=10s", NULL});
+                                             "runtimes.timeout=30s", NULL});
         kt_agent_expect(&a, "started", NULL, 10000);
         char *id = kt_run("%s/podman run -d --name pweb --label io.cgmem.policy=avoid "
                           "--memory 128m cgmem-test/busybox:1 sleep 600",
@@ -313,7 +314,7 @@ void case_names_podman(void)
         snprintf(path, sizeof(path), "/libpod_parent/libpod-%s", id);
 
         kt_agent_expect(&a, "container_seen", path, 30000);
-        json_t *e = kt_agent_expect(&a, "container_identity", path, 60000);
+        json_t *e = kt_agent_expect(&a, "container_identity", path, 90000);
         expect_string(e, "container", "runtime", "podman");
         expect_string(e, "container", "id", id);
         expect_string(e, "container", "name", "pweb");
