@@ -110,10 +110,31 @@ void case_enforce_cache_and_steady_untouched(void)
         kt_agent_stop(&a);
 }
 
+/* The band rose to its top once the workload settled above it: it throttles no more. */
+static void assert_band_settled(struct kt_agent *a, const char *cgroup, int fd)
+{
+        size_t i;
+        json_t *e;
+
+        json_array_foreach(a->events, i, e)
+        {
+                const char *c = kt_json_str(e, "cgroup"), *why = kt_json_str(e, "reason");
+                if (c && strcmp(c, cgroup) == 0 && strcmp(kt_json_str(e, "type"), "guard") == 0 &&
+                    why && strcmp(why, "band_settled") == 0) {
+                        uint64_t high = kt_read_value(fd, "memory.high");
+                        KT_ASSERT(high == (uint64_t) kt_json_int(e, "high_after_bytes"),
+                                  "memory.high is %llu, not the band's top",
+                                  (unsigned long long) high);
+                        return;
+                }
+        }
+        KT_ASSERT(false, "the band did not rise for the settled workload");
+}
+
 /*
  * Filled fast to 98 % of its limit and held: the kernel alone lets it live, so
  * must cgmem. It crosses the guard band growing fast, which is what the old
- * verdict took for a runaway.
+ * verdict took for a runaway; settled, it gets the band raised out of its way.
  */
 void case_enforce_fill_98_lives(void)
 {
@@ -137,6 +158,7 @@ void case_enforce_fill_98_lives(void)
                   "it never crossed the guard band: the case tested nothing");
         KT_ASSERT(kt_read_key(fill, "memory.events", "oom_kill") == 0, "the kernel OOM-killed");
         assert_no_action(&a, path);
+        assert_band_settled(&a, path, fill);
         kt_agent_stop(&a);
 }
 
