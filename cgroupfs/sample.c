@@ -39,7 +39,6 @@ static const struct keyed_field stat_fields[] = {
         STAT_FIELD(file_writeback),
         STAT_FIELD(pgfault),
         STAT_FIELD(pgmajfault),
-        STAT_FIELD(pgscan),
         STAT_FIELD(workingset_refault_anon),
         STAT_FIELD(workingset_refault_file),
 };

@@ -35,7 +35,6 @@ struct memcg_stat {
         uint64_t file_writeback;
         uint64_t pgfault;
         uint64_t pgmajfault;
-        uint64_t pgscan; /* 5.8+ in memory.stat */
         uint64_t workingset_refault_anon;
         uint64_t workingset_refault_file;
 };

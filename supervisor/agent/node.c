@@ -75,32 +75,20 @@ unsigned node_memory_update(struct node *n)
         return HOT_FILES;
 }
 
-#define VMSTAT_FIELD(name, i)                                                                      \
-        {                                                                                          \
-                name, (i) * sizeof(uint64_t), sizeof(name) - 1                                     \
-        }
-
-/*
- * From /proc/vmstat: workingset refaults (the node thrashing) and the pages
- * reclaim scanned (the node short of free pages), 0 when unreadable.
- */
-static void node_vmstat(struct node *n, uint64_t *refaults, uint64_t *scanned)
+/* workingset_refault_anon + _file of /proc/vmstat: the node thrashing. */
+static uint64_t node_refaults(struct node *n)
 {
         static const struct keyed_field fields[] = {
-                VMSTAT_FIELD("workingset_refault_anon", 0),
-                VMSTAT_FIELD("workingset_refault_file", 1),
-                VMSTAT_FIELD("pgscan_kswapd", 2),
-                VMSTAT_FIELD("pgscan_direct", 3),
-                VMSTAT_FIELD("pgscan_khugepaged", 4),
+                {"workingset_refault_anon", 0, sizeof("workingset_refault_anon") - 1},
+                {"workingset_refault_file", sizeof(uint64_t),
+                 sizeof("workingset_refault_file") - 1},
         };
-        uint64_t v[ELEMENTSOF(fields)] = {0}, seen;
+        uint64_t v[2] = {0, 0}, seen;
 
-        *refaults = *scanned = 0;
         if (n->vmstat_fd < 0 || cg_pread_all(n->vmstat_fd, &n->buf) < 0 ||
             parse_keyed(n->buf.data, n->buf.len, fields, ELEMENTSOF(fields), v, &seen) < 0)
-                return;
-        *refaults = v[0] + v[1];
-        *scanned = v[2] + v[3] + v[4];
+                return 0;
+        return v[0] + v[1];
 }
 
 /*
@@ -123,15 +111,14 @@ static bool node_input_of(struct node *n, const struct cgroup *slice, uint64_t n
                 .swap_free_bytes = n->swap_in_ram ? 0 : m->swap_free,
                 .psi_full_avg10 = s->psi.has_full ? s->psi.full.avg10 : 0,
                 .psi_full_total_usec = s->psi.has_full ? s->psi.full.total_usec : 0,
+                .refaults = node_refaults(n),
         };
-        node_vmstat(n, &ret->refaults, &ret->scanned);
         if (slice->path[1] && s->max_bytes != CG_VALUE_MAX) {
                 uint64_t used = memcg_unreclaimable_bytes(s);
                 ret->mem_total_bytes = s->max_bytes;
                 ret->mem_available_bytes = used < s->max_bytes ? s->max_bytes - used : 0;
                 ret->swap_total_bytes = ret->swap_free_bytes = 0;
                 ret->refaults = s->stat.workingset_refault_anon + s->stat.workingset_refault_file;
-                ret->scanned = s->stat.pgscan;
         }
         return true;
 }

@@ -32,16 +32,8 @@
  * the floor decides, at the end, where the two differ.
  */
 #define CONFIRM_PSI_FULL_PERMYRIAD 1000
-/*
- * At the floor, the kernel must be reclaiming: 4 MiB of pages scanned over the
- * last 3 s. bench-node a, kernel alone: 2 800-4 100 pages scanned in the second
- * MemAvailable came under a quarter of the floor, at 4 MiB/s and unpaced alike,
- * the file LRU eaten from 25 to 3-12 MiB, the global OOM 12-15 s later; d: 340
- * pages in a minute at MemAvailable 0-12 MiB, the file LRU whole.
- */
-#define CONFIRM_SCANNED_PAGES 1024
-#define CONFIRM_REFAULTS      (CONFIRM_SPAN_USEC / USEC_PER_SEC * 256)
-#define LEAK_FALL_USEC        (30 * UINT64_C(1000000))
+#define CONFIRM_REFAULTS           (CONFIRM_SPAN_USEC / USEC_PER_SEC * 256)
+#define LEAK_FALL_USEC             (30 * UINT64_C(1000000))
 void node_config_defaults(struct node_config *c)
 {
         *c = (struct node_config){
@@ -89,7 +81,6 @@ static void history_record(struct node_state *s, const struct node_input *in)
                 .headroom_bytes = headroom(in),
                 .psi_full_total_usec = in->psi_full_total_usec,
                 .refaults = in->refaults,
-                .scanned = in->scanned,
         };
 }
 
@@ -181,7 +172,6 @@ static struct node_evidence evidence_of(const struct node_config *c, const struc
                 e.psi_full_permyriad =
                         (uint32_t) fmin((double) stalled / (double) window * 10000.0, 10000.0);
                 e.refaults = in->refaults > then->refaults ? in->refaults - then->refaults : 0;
-                e.scanned = in->scanned > then->scanned ? in->scanned - then->scanned : 0;
         }
         return e;
 }
@@ -191,12 +181,12 @@ static bool still_falling(const struct node_config *c, const struct node_state *
         return s->fall_start_usec && now - s->low_usec <= c->pause_usec;
 }
 
-/* Down to a quarter of the floor, still falling, and the kernel reclaiming. */
+/* Down to a quarter of the floor and still falling. */
 static bool floor_reached(const struct node_config *c, const struct node_state *s,
                           const struct node_evidence *e, uint64_t now)
 {
         return e->headroom_bytes <= e->floor_bytes / EXHAUSTED_FLOOR_SHARE &&
-               still_falling(c, s, now) && e->scanned >= CONFIRM_SCANNED_PAGES;
+               still_falling(c, s, now);
 }
 
 static bool trajectory_confirmed(const struct node_evidence *e)

@@ -13,12 +13,9 @@
  * be had (MemAvailable, plus free swap that does not itself live in RAM):
  *
  *  - floor: the headroom below mem_floor of the node and still falling, down to
- *    a quarter of the floor, with the kernel scanning for pages to reclaim: it
- *    is about to reclaim the node's own code and freeze. A fill that stops just
- *    below the floor is a lean node, not a dying one: the kernel lets it live,
- *    so must we. MemAvailable alone cannot tell them apart: it leaves out the
- *    kernel's reserves, and sat at 0-12 MiB for a minute in the VM while a batch
- *    job held 92 % of what was free and the kernel scanned nothing.
+ *    a quarter of the floor: the kernel is about to
+ *    reclaim the node's own code and freeze. A fill that stops just below the
+ *    floor is a lean node, not a dying one: the kernel lets it live, so must we.
  *  - trajectory: the headroom falling without a pause for at least sustain,
  *    and at that pace gone within horizon, with proof that the node already
  *    pays (PSI full, refaults) or for half a minute: a leak that would exhaust
@@ -71,7 +68,6 @@ struct node_input {
         uint32_t psi_full_avg10; /* hundredths of a percent */
         uint64_t psi_full_total_usec;
         uint64_t refaults;
-        uint64_t scanned; /* pages reclaim scanned: pgscan of /proc/vmstat or memory.stat */
 };
 
 /* The node's fall is taken over this span (and a container's share of it). */
@@ -82,7 +78,6 @@ struct node_point {
         uint64_t headroom_bytes;
         uint64_t psi_full_total_usec;
         uint64_t refaults;
-        uint64_t scanned;
 };
 
 #define NODE_HISTORY 16
@@ -112,7 +107,6 @@ struct node_evidence {
         uint32_t psi_full_avg10;
         uint32_t psi_full_permyriad; /* share of the last seconds fully stalled */
         uint64_t refaults;           /* rise over them */
-        uint64_t scanned;            /* pages reclaim scanned over them */
 };
 
 struct node_decision {

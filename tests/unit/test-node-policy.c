@@ -35,9 +35,6 @@ struct sim {
         uint64_t psi_total;
         uint64_t refaults;
         uint64_t refaults_per_step; /* pages read back between two steps */
-        uint64_t scanned;
-        uint64_t scan_per_step; /* pages reclaim scans between two steps ... */
-        double scan_below_mib;  /* ... while the headroom is this low */
         unsigned step;
 };
 
@@ -53,13 +50,6 @@ static void sim_init(struct sim *s, const char *name)
         memset(s, 0, sizeof(*s));
         s->name = name;
         node_config_defaults(&s->cfg);
-        s->scan_below_mib = 12;
-}
-
-/* The kernel reclaiming at rate pages/s, sampled every every_ms, once MemAvailable is low. */
-static void sim_reclaims(struct sim *s, uint64_t pages_per_sec, uint64_t every_ms)
-{
-        s->scan_per_step = pages_per_sec * every_ms / 1000;
 }
 
 static enum node_rule sim_at(struct sim *s, uint64_t t_ms, struct obs o)
@@ -74,7 +64,6 @@ static enum node_rule sim_at(struct sim *s, uint64_t t_ms, struct obs o)
                 .psi_full_avg10 = (uint32_t) (o.psi_avg10 * 100),
                 .psi_full_total_usec = s->psi_total,
                 .refaults = s->refaults += s->refaults_per_step,
-                .scanned = s->scanned += o.avail_mib <= s->scan_below_mib ? s->scan_per_step : 0,
         };
         memset(&next, 0xa5, sizeof(next));
         node_evaluate(&s->cfg, &s->state, &in, &next, &s->last);
@@ -177,10 +166,7 @@ static double grow64(uint64_t t)
         return left > 0 ? left : 0;
 }
 
-/*
- * Alone, its trajectory is no proof: the floor decides, a second below it, the
- * kernel scanning 3 000 pages a second under 12 MiB (bench-node a, kernel alone).
- */
+/* Alone, its trajectory is no proof: the floor decides, a second below it. */
 static void test_medium_grower(void **unused)
 {
         struct sim s;
@@ -188,7 +174,6 @@ static void test_medium_grower(void **unused)
         (void) unused;
 
         sim_init(&s, "grow 64 MiB/s");
-        sim_reclaims(&s, 3000, 1000);
         assert_int_equal(run(&s, 20000, 1000, grow64, &r), 13000);
         assert_int_equal(r, NODE_RULE_FLOOR);
 }
@@ -270,12 +255,10 @@ static void test_fast_runaway_floor(void **unused)
         (void) unused;
 
         sim_init(&s, "fast runaway");
-        sim_reclaims(&s, 4000, 100);
         uint64_t at = run(&s, 10000, 100, runaway, &r);
         assert_int_equal(r, NODE_RULE_FLOOR);
-        /* Below the floor at 2600 ms (20 MiB); a quarter of it (10.24 MiB) at 2700 (0), where
-         * the kernel starts scanning: 1 200 pages by 2900. */
-        assert_int_equal(at, 2900);
+        /* Below the floor at 2600 ms (20 MiB); a quarter of it (10.24 MiB) at 2700 (0). */
+        assert_int_equal(at, 2700);
         assert_int_not_equal(s.last.next_check_usec, 0);
 }
 
@@ -313,45 +296,10 @@ static void test_falling_below_floor(void **unused)
         (void) unused;
 
         sim_init(&s, "creeping below the floor");
-        sim_reclaims(&s, 4000, 100);
         uint64_t at = run(&s, 10000, 100, creeping_below, &r);
         assert_int_equal(r, NODE_RULE_FLOOR);
         /* Below 40.96 MiB from 2600 ms; at 10.24 MiB, a quarter of it, from 7600. */
         assert_int_equal(at, 7600);
-}
-
-/*
- * bench-node d, kernel alone, as the VM showed it: a batch job unpaced from 480 to
- * 6 MiB of MemAvailable in 4 s, holding there; MemAvailable at 0 from 38 s on
- * (the kernel's reserves are not in it), 340 pages scanned once in the minute.
- * Nobody may die. The same fall with the kernel scanning 3 000 pages a second
- * meets the floor (bench-node a).
- */
-static double batch_to_zero(uint64_t t)
-{
-        if (t < 4000)
-                return 480 - 118.5 * (double) t / 1000;
-        return t < 38000 ? 6 : 0;
-}
-
-static void test_batch_at_zero_without_reclaim(void **unused)
-{
-        struct sim s;
-        enum node_rule r;
-        (void) unused;
-
-        sim_init(&s, "batch at MemAvailable 0, no reclaim");
-        for (uint64_t t = 0; t < 60000; t += 100) {
-                s.scanned += t == 17000 ? 340 : 0;
-                CHECK(&s, t,
-                      sim_at(&s, t, (struct obs){.avail_mib = batch_to_zero(t)}) == NODE_RULE_NONE,
-                      "acted on a full node the kernel does not reclaim from");
-        }
-        sim_init(&s, "the same, reclaiming");
-        sim_reclaims(&s, 3000, 100);
-        assert_int_equal(run(&s, 60000, 100, batch_to_zero, &r), 4300);
-        assert_int_equal(r, NODE_RULE_FLOOR);
-        assert_true(s.last.evidence.scanned >= 1024);
 }
 
 /* A fall that pauses for more than 2 s starts over: sustain counts from the new fall. */
@@ -562,7 +510,6 @@ int main(void)
                 cmocka_unit_test(test_fast_fill_lives),
                 cmocka_unit_test(test_fast_runaway_floor),
                 cmocka_unit_test(test_falling_below_floor),
-                cmocka_unit_test(test_batch_at_zero_without_reclaim),
                 cmocka_unit_test(test_lean_but_stable),
                 cmocka_unit_test(test_pause_restarts),
                 cmocka_unit_test(test_swap_rule),
