@@ -61,7 +61,6 @@ static const struct kt_case cases[] = {
         {"names_podman", case_names_podman},
 };
 
-
 static const struct kt_case *find_case(const char *name)
 {
         for (size_t i = 0; i < ELEMENTSOF(cases); i++)
