@@ -49,6 +49,7 @@ struct vitals {
         uint64_t some_avg10_centi, full_avg10_centi; /* percent * 100 */
         uint64_t some_total_usec, full_total_usec;
         uint64_t pgscan, pgsteal, refault_file, refault_anon, pgmajfault, pswpout, oom_kill;
+        uint64_t pgscan_direct, allocstall; /* direct reclaim: allocations that had to wait */
 };
 
 struct options {
@@ -382,6 +383,9 @@ static void sample_vitals(struct vitals *v, uint64_t now_real_ns)
         v->pgmajfault = field(t, "pgmajfault");
         v->pswpout = field(t, "pswpout");
         v->oom_kill = field(t, "oom_kill");
+        v->pgscan_direct = field(t, "pgscan_direct");
+        v->allocstall = field(t, "allocstall_dma") + field(t, "allocstall_dma32") +
+                        field(t, "allocstall_normal") + field(t, "allocstall_movable");
 }
 
 static void write_vitals(const char *path, const struct vitals *v, size_t n)
@@ -395,20 +399,20 @@ static void write_vitals(const char *path, const struct vitals *v, size_t n)
         fprintf(f, "real_usec\tmem_available_kib\tmem_free_kib\tfile_kib\tswap_total_kib\t"
                    "swap_free_kib\tsome_avg10\tfull_avg10\tsome_total_usec\tfull_total_usec\t"
                    "pgscan\tpgsteal\trefault_file\trefault_anon\tpgmajfault\tpswpout\t"
-                   "oom_kill\n");
+                   "oom_kill\tpgscan_direct\tallocstall\n");
         for (size_t i = 0; i < n; i++)
                 fprintf(f,
                         "%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64
                         "\t%" PRIu64 ".%02" PRIu64 "\t%" PRIu64 ".%02" PRIu64 "\t%" PRIu64
                         "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64
-                        "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\n",
+                        "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\n",
                         v[i].real_ns / 1000, v[i].mem_available_kib, v[i].mem_free_kib,
                         v[i].file_kib, v[i].swap_total_kib, v[i].swap_free_kib,
                         v[i].some_avg10_centi / 100, v[i].some_avg10_centi % 100,
                         v[i].full_avg10_centi / 100, v[i].full_avg10_centi % 100,
                         v[i].some_total_usec, v[i].full_total_usec, v[i].pgscan, v[i].pgsteal,
                         v[i].refault_file, v[i].refault_anon, v[i].pgmajfault, v[i].pswpout,
-                        v[i].oom_kill);
+                        v[i].oom_kill, v[i].pgscan_direct, v[i].allocstall);
         fclose(f);
 }
 
