@@ -24,6 +24,10 @@
  *    container the kernel would OOM-kill within the next megabyte.
  *  - A band that only holds back page cache is given back; it comes back when
  *    the footprint climbs toward it again.
+ *  - A band a workload settled above (no rise of a quarter band for 5 s), or
+ *    that pins it (stalling, not growing), rises to two margins under
+ *    memory.max: a workload living at 97-99 % is not throttled for good, and one
+ *    pinned at the top is stuck. It comes back down with the footprint.
  *  - Someone else's memory.high is theirs: no band where one is set, none while
  *    limits are still being written (runtimes write memory.max, then
  *    memory.high), and the band is given up as soon as its owner writes one.
