@@ -295,11 +295,27 @@ static bool flat(const struct policy_config *c, const struct policy_evidence *e,
 
 /*
  * The highest the band goes: two margins under memory.max. A workload pinned
- * there is a megabyte or two from the kernel's OOM kill.
+ * there is a megabyte or two from the kernel's OOM kill. 0 for a limit too
+ * small to hold two margins: the band never rises there.
  */
 static uint64_t band_top(const struct policy_config *c, uint64_t max_bytes)
 {
-        return (max_bytes - 2 * policy_limit_margin(c, max_bytes)) / PAGE_BYTES * PAGE_BYTES;
+        uint64_t margins = 2 * policy_limit_margin(c, max_bytes);
+
+        return max_bytes > margins ? (max_bytes - margins) / PAGE_BYTES * PAGE_BYTES : 0;
+}
+
+/* cgmem's band stands at its top; false while it is below, or has none. */
+static bool band_at_top(const struct policy_config *c, const struct policy_state *s, uint64_t max)
+{
+        uint64_t top = band_top(c, max);
+        return top > 0 && s->band_high_bytes >= top;
+}
+
+static bool band_below_top(const struct policy_config *c, const struct policy_state *s,
+                           uint64_t max)
+{
+        return s->band_high_bytes < band_top(c, max);
 }
 
 /*
@@ -330,7 +346,7 @@ static bool stuck_at_high(const struct policy_config *c, const struct policy_sta
 {
         if (in->high_bytes >= in->max_bytes)
                 return false;
-        if (s->owns_high && s->band_high_bytes < band_top(c, in->max_bytes))
+        if (s->owns_high && !band_at_top(c, s, in->max_bytes))
                 return false;
         return pinned_at(c, s, in, e);
 }
@@ -477,14 +493,15 @@ static bool wants_band(const struct policy_config *c, const struct policy_state 
 /*
  * Pinned at cgmem's own band below its top, not a charge batch of growth over
  * stuck_after: the band, not memory.max, holds it (a workload that wants 98 %
- * stalled at 96 %, or a runaway reclaiming its own code at the band). The band is cgmem's guess, so
- * it gives way, up to its top: the healthy one settles below it, the runaway pushes on to the
- * margin (killed as a runaway) or is pinned at the top (killed as stuck).
+ * stalled at 96 %, or a runaway reclaiming its own code at the band). The band
+ * is cgmem's guess, so it gives way, up to its top: the healthy one settles
+ * below it, the runaway pushes on to the margin (killed as a runaway) or is
+ * pinned at the top (killed as stuck).
  */
 static bool band_pinned(const struct policy_config *c, const struct policy_state *s,
                         const struct policy_input *in)
 {
-        if (s->band_high_bytes >= band_top(c, in->max_bytes))
+        if (!band_below_top(c, s, in->max_bytes))
                 return false;
         /* Not a crawl through it: that is a runaway the band must keep slow to the margin. */
         struct policy_evidence e = evidence_over(c, s, in, c->stall_after_usec);
@@ -501,7 +518,7 @@ static bool band_pinned(const struct policy_config *c, const struct policy_state
 static bool band_settled(const struct policy_config *c, const struct policy_state *s,
                          const struct policy_input *in)
 {
-        return s->band_high_bytes < band_top(c, in->max_bytes) &&
+        return band_below_top(c, s, in->max_bytes) &&
                footprint(in) + c->push_step_bytes >= s->band_high_bytes &&
                in->now_usec - s->settle_since_usec >= SETTLED_USEC;
 }
@@ -510,9 +527,10 @@ static bool band_settled(const struct policy_config *c, const struct policy_stat
 static bool band_back_down(const struct policy_config *c, const struct policy_state *s,
                            const struct policy_input *in)
 {
-        return s->band_high_bytes >= band_top(c, in->max_bytes) &&
-               footprint(in) + guard_band_bytes(c, in->max_bytes) <=
-                       policy_guard_high(c, in->max_bytes);
+        uint64_t guard = policy_guard_high(c, in->max_bytes);
+
+        return s->band_high_bytes > guard &&
+               footprint(in) + guard_band_bytes(c, in->max_bytes) <= guard;
 }
 
 static void raise_band(const struct policy_config *c, struct policy_state *s,

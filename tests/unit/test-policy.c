@@ -619,6 +619,28 @@ static void test_band_pinned_not_yet(void **unused)
 }
 
 /*
+ * A 2 MiB limit holds no two margins (1 MiB each): its band never rises, pinned
+ * or settled, and is never taken for a top that pins: the kernel decides at
+ * memory.max. Placed above the footprint (950 KiB + 256 KiB, 302 pages), it comes
+ * down to the guard line (half the limit) once the footprint is a band below,
+ * once.
+ */
+static void test_band_tiny_limit(void **unused)
+{
+        struct sim s;
+        (void) unused;
+
+        sim_init(&s, "tiny limit", CG_VALUE_MAX);
+        sim_at(&s, 0, &(struct obs){.fp = 950 * KiB, .max = 2 * MiB});
+        expect(&s, ACTION_GUARD, REASON_GUARD_BAND, 302 * PAGE);
+        span_none(&s, 100, 20000, 100, 950 * KiB, 950 * KiB,
+                  (struct obs){.cur = 302 * PAGE, .max = 2 * MiB, .high_ev = 3, .psi = 0.9});
+        sim_at(&s, 20100, &(struct obs){.fp = 0, .max = 2 * MiB});
+        expect(&s, ACTION_GUARD, REASON_GUARD_BAND, MiB);
+        span_none(&s, 20200, 30000, 100, 0, 0, (struct obs){.max = 2 * MiB});
+}
+
+/*
  * No band (the kernel refused it), at memory.max, max events and refaults at
  * every sample, 80 % stalled, no progress: thrashing, killed after 2 s.
  */
@@ -882,6 +904,7 @@ int main(void)
                 cmocka_unit_test(test_band_pinned_healthy),
                 cmocka_unit_test(test_band_pinned_runaway),
                 cmocka_unit_test(test_band_pinned_not_yet),
+                cmocka_unit_test(test_band_tiny_limit),
                 cmocka_unit_test(test_thrashing),
                 cmocka_unit_test(test_thrashing_needs_refaults),
                 cmocka_unit_test(test_swap_runaway),
