@@ -174,23 +174,31 @@ static struct policy_evidence evidence_over(const struct policy_config *c,
 
 /* ---- growth and the kernel's counters ---- */
 
+/* f rose a whole step above *base (which moves up to it); a fall moves *base down. */
+static bool rose_a_step(uint64_t *base, uint64_t f, uint64_t step)
+{
+        if (f >= *base + step) {
+                *base = f;
+                return true;
+        }
+        if (f < *base)
+                *base = f; /* a fall: the next rise counts from here */
+        return false;
+}
+
 static void update_growth(const struct policy_config *c, struct policy_state *s,
                           const struct policy_input *in)
 {
         uint64_t f = footprint(in);
 
-        if (!s->seen) {
+        if (!s->seen)
                 s->step_base_bytes = f;
-        } else if (f >= s->step_base_bytes + c->push_step_bytes) {
-                s->step_base_bytes = f;
+        else if (rose_a_step(&s->step_base_bytes, f, c->push_step_bytes))
                 s->rose_usec = in->now_usec;
-        } else if (f < s->step_base_bytes) {
-                s->step_base_bytes = f; /* a fall: the next rise counts from here */
-        }
         growth_update(&s->growth, in->now_usec, f, c->rate_window_usec);
 }
 
-/* A rise of a quarter band starts the settling over; a fall moves its base down. */
+/* A rise of a quarter band starts the settling over. */
 static void update_settle(const struct policy_config *c, struct policy_state *s,
                           const struct policy_input *in)
 {
@@ -198,11 +206,11 @@ static void update_settle(const struct policy_config *c, struct policy_state *s,
         uint64_t quarter =
                 in->max_bytes == CG_VALUE_MAX ? 0 : guard_band_bytes(c, in->max_bytes) / 4;
 
-        if (!s->settle_since_usec || f > s->settle_base_bytes + quarter) {
+        if (!s->settle_since_usec) {
                 s->settle_base_bytes = f;
                 s->settle_since_usec = in->now_usec;
-        } else if (f < s->settle_base_bytes) {
-                s->settle_base_bytes = f;
+        } else if (rose_a_step(&s->settle_base_bytes, f, quarter)) {
+                s->settle_since_usec = in->now_usec;
         }
 }
 
@@ -429,17 +437,22 @@ static uint64_t band_high(const struct policy_config *c, const struct policy_inp
         return high;
 }
 
-static void place_band(const struct policy_config *c, struct policy_state *s,
-                       const struct policy_input *in, struct policy_decision *d)
+/* cgmem's band at high, for memory.max as it is now. */
+static void write_band(struct policy_state *s, const struct policy_input *in,
+                       struct policy_decision *d, enum policy_reason reason, uint64_t high)
 {
-        uint64_t high = band_high(c, in);
-
-        decide(d, ACTION_GUARD, REASON_GUARD_BAND, high);
+        decide(d, ACTION_GUARD, reason, high);
         d->expect_high_bytes = in->high_bytes;
         s->owns_high = true;
         s->band_high_bytes = high;
         s->band_max_bytes = in->max_bytes;
         s->released_for_cache = false;
+}
+
+static void place_band(const struct policy_config *c, struct policy_state *s,
+                       const struct policy_input *in, struct policy_decision *d)
+{
+        write_band(s, in, d, REASON_GUARD_BAND, band_high(c, in));
 }
 
 /* A limit just written may be followed by its owner's memory.high: wait for it. */
@@ -499,13 +512,12 @@ static bool wants_band(const struct policy_config *c, const struct policy_state 
  * pinned at the top (killed as stuck).
  */
 static bool band_pinned(const struct policy_config *c, const struct policy_state *s,
-                        const struct policy_input *in)
+                        const struct policy_input *in, const struct policy_evidence *e)
 {
-        if (!band_below_top(c, s, in->max_bytes))
-                return false;
-        /* Not a crawl through it: that is a runaway the band must keep slow to the margin. */
-        struct policy_evidence e = evidence_over(c, s, in, c->stall_after_usec);
-        return pinned_at(c, s, in, &e) && e.grown_bytes <= c->push_step_bytes;
+        /* e: the kill verdict's, over stuck_after. Not a crawl through the band: that is a
+         * runaway the band must keep slow to the margin. */
+        return band_below_top(c, s, in->max_bytes) && pinned_at(c, s, in, e) &&
+               e->grown_bytes <= c->push_step_bytes;
 }
 
 /*
@@ -537,11 +549,7 @@ static void raise_band(const struct policy_config *c, struct policy_state *s,
                        const struct policy_input *in, struct policy_decision *d,
                        enum policy_reason reason)
 {
-        uint64_t top = band_top(c, in->max_bytes);
-
-        decide(d, ACTION_GUARD, reason, top);
-        d->expect_high_bytes = in->high_bytes;
-        s->band_high_bytes = top;
+        write_band(s, in, d, reason, band_top(c, in->max_bytes));
         s->high_rising_since_usec = 0; /* pinned at the top is proven afresh */
 }
 
@@ -571,7 +579,7 @@ static void evaluate_band(const struct policy_config *c, struct policy_state *s,
         } else if (holds_only_cache(c, s, in)) {
                 release_to_owner(s, in, d, REASON_PAGE_CACHE);
                 s->released_for_cache = true;
-        } else if (band_pinned(c, s, in)) {
+        } else if (band_pinned(c, s, in, &d->evidence)) {
                 raise_band(c, s, in, d, REASON_BAND_PINNED);
         } else if (band_settled(c, s, in)) {
                 raise_band(c, s, in, d, REASON_BAND_SETTLED);
