@@ -307,6 +307,18 @@ static void report(struct node *n, const struct ranking *r, const char *why, uns
                                          r->shown, r->n_shown));
 }
 
+/* Why the first candidate is not killed, for the report. */
+static const char *why_not(enum node_rule rule, unsigned eligible, unsigned count,
+                           const struct victim_candidate *v)
+{
+        if (eligible)
+                return "not_enough";
+        for (unsigned i = 0; rule == NODE_RULE_FLOOR && i < count; i++)
+                if (v[i].mark != MARK_PROTECT)
+                        return "not_growing";
+        return "no_candidate";
+}
+
 static void act(struct node *n, const struct node_decision *d, uint64_t signal_usec)
 {
         unsigned eligible, count = gather(n);
@@ -320,7 +332,7 @@ static void act(struct node *n, const struct node_decision *d, uint64_t signal_u
                 return;
         }
         if (!eligible || !frees_enough(n, d->rule, &n->candidates[0], &g, &d->evidence)) {
-                report(n, &r, eligible ? "not_enough" : "no_candidate", count, signal_usec);
+                report(n, &r, why_not(d->rule, eligible, count, n->candidates), count, signal_usec);
                 return;
         }
         pipeline_kill(

@@ -21,6 +21,7 @@
  * for more than a second below the floor in the VM, and stopped at 1.6 %).
  */
 #define EXHAUSTED_FLOOR_SHARE 4
+#define FLOOR_FALLING_USEC    UINT64_C(1000000)
 /*
  * A trajectory is acted on before the floor only when the node shows it is
  * already paying (a tenth of the last seconds fully stalled, or its working
@@ -181,12 +182,24 @@ static bool still_falling(const struct node_config *c, const struct node_state *
         return s->fall_start_usec && now - s->low_usec <= c->pause_usec;
 }
 
-/* Down to a quarter of the floor and still falling. */
-static bool floor_reached(const struct node_config *c, const struct node_state *s,
-                          const struct node_evidence *e, uint64_t now)
+/*
+ * Down to a quarter of the floor for NODE_FLOOR_HOLD_USEC (at once within
+ * NODE_EATEN_USEC of an action), and a new low within
+ * the last FLOOR_FALLING_USEC, or gone (at 0 there is no new low to make). The
+ * low must be that recent: a fill that stopped half a second after it reached
+ * the quarter made its last low a second and a half before the hold was over.
+ */
+static bool floor_reached(struct node_state *s, const struct node_evidence *e, uint64_t now)
 {
-        return e->headroom_bytes <= e->floor_bytes / EXHAUSTED_FLOOR_SHARE &&
-               still_falling(c, s, now);
+        if (e->headroom_bytes > e->floor_bytes / EXHAUSTED_FLOOR_SHARE) {
+                s->floor_since_usec = 0;
+                return false;
+        }
+        if (!s->floor_since_usec)
+                s->floor_since_usec = now;
+        bool falling = s->fall_start_usec && now - s->low_usec <= FLOOR_FALLING_USEC;
+        bool held = now - s->floor_since_usec >= NODE_FLOOR_HOLD_USEC || now < s->eaten_until_usec;
+        return held && (falling || e->headroom_bytes < NOISE_BYTES);
 }
 
 static bool trajectory_confirmed(const struct node_evidence *e)
@@ -200,7 +213,7 @@ static enum node_rule rule_of(const struct node_config *c, struct node_state *s,
 {
         uint64_t now = in->now_usec;
 
-        if (floor_reached(c, s, e, now))
+        if (floor_reached(s, e, now))
                 return NODE_RULE_FLOOR;
         if (in->swap_total_bytes > 0 &&
             (double) in->swap_free_bytes <=
@@ -255,7 +268,9 @@ void node_evaluate(const struct node_config *c, const struct node_state *prev,
 void node_acted(const struct node_config *c, struct node_state *s, uint64_t now_usec)
 {
         s->hold_until_usec = now_usec + c->hold_usec;
+        s->eaten_until_usec = now_usec + NODE_EATEN_USEC;
         s->fall_start_usec = 0;
+        s->floor_since_usec = 0;
         s->pressure_since_usec = 0;
 }
 
@@ -305,6 +320,8 @@ static int compare_candidates(const void *a, const void *b)
         const struct victim_candidate *x = a, *y = b;
         unsigned tx = mark_tier(x->mark), ty = mark_tier(y->mark);
 
+        if (x->eligible != y->eligible)
+                return x->eligible ? -1 : 1;
         if (tx != ty)
                 return tx < ty ? -1 : 1;
         if (x->qos != y->qos)
@@ -333,7 +350,10 @@ void node_rank_victims(const struct node_config *c, enum node_rule rule, struct 
 
         for (unsigned i = 0; i < n; i++) {
                 v[i].score = score_of(c, rule, &v[i]);
-                if (v[i].mark != MARK_PROTECT)
+                v[i].eligible = v[i].mark != MARK_PROTECT &&
+                                (rule != NODE_RULE_FLOOR ||
+                                 v[i].rate_bytes_per_sec >= NODE_GROWING_BYTES_PER_SEC);
+                if (v[i].eligible)
                         eligible++;
         }
         qsort(v, n, sizeof(*v), compare_candidates);

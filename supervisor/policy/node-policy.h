@@ -12,10 +12,13 @@
  * see the end coming from the node's headroom, what the kernel says can still
  * be had (MemAvailable, plus free swap that does not itself live in RAM):
  *
- *  - floor: the headroom below mem_floor of the node and still falling, down to
- *    a quarter of the floor: the kernel is about to
+ *  - floor: the headroom down to a quarter of mem_floor of the node for
+ *    NODE_FLOOR_HOLD_USEC, and still falling (or gone): the kernel is about to
  *    reclaim the node's own code and freeze. A fill that stops just below the
- *    floor is a lean node, not a dying one: the kernel lets it live, so must we.
+ *    floor is a lean node, not a dying one: the kernel lets it live, so must we;
+ *    the hold lets a fill that is about to stop stop, and the floor's victim
+ *    must still be growing (node_rank_victims): when nobody grows, the node is
+ *    lean, not eaten.
  *  - trajectory: the headroom falling without a pause for at least sustain,
  *    and at that pace gone within horizon, with proof that the node already
  *    pays (PSI full, refaults) or for half a minute: a leak that would exhaust
@@ -72,6 +75,27 @@ struct node_input {
 
 /* The node's fall is taken over this span (and a container's share of it). */
 #define NODE_FALL_SPAN_USEC UINT64_C(5000000)
+/*
+ * The floor acts once the headroom stayed at it this long: bench-node d's batch
+ * job, unpaced and throttled by reclaim to 32 MiB/s at the end of its fill on a
+ * podman node, went below a quarter of the floor half a second before it stopped.
+ * The kernel's global OOM came 4-6 s after MemAvailable reached 0 in a:32 and c.
+ */
+#define NODE_FLOOR_HOLD_USEC UINT64_C(2000000)
+/*
+ * ... once: for this long after an action, the floor acts without the hold. The
+ * fall it acted on is known not to be a fill about to stop, and the growers left
+ * go on (bench-node c: four growers at 8 MiB/s took back what the first kill
+ * freed within 2 s, and the kernel's global OOM came 3.7 s after that kill).
+ */
+#define NODE_EATEN_USEC UINT64_C(30000000)
+/*
+ * At the floor a victim grows at least this fast over its last 2 s: the floor's
+ * fall is someone's growth, and a node at its floor where nobody grows is lean
+ * (bench-node d's job holding). bench-node c's five growers, throttled by
+ * reclaim at the floor, still crept at 0.3-0.8 MiB/s.
+ */
+#define NODE_GROWING_BYTES_PER_SEC (256.0 * 1024)
 
 struct node_point {
         uint64_t usec;
@@ -89,6 +113,8 @@ struct node_state {
         uint64_t low_bytes; /* the lowest headroom of the fall */
         uint64_t low_usec;  /* when it was reached */
         double fall_bytes_per_sec;
+        uint64_t floor_since_usec;    /* 0: above a quarter of the floor */
+        uint64_t eaten_until_usec;    /* an action at the floor: the fall is known for so long */
         uint64_t pressure_since_usec; /* 0: below pressure_full */
         uint64_t hold_until_usec;
         struct node_point history[NODE_HISTORY]; /* a ring, a point a second at most */
@@ -143,14 +169,16 @@ struct victim_candidate {
         uint64_t room_bytes;            /* memory.max - memory.current; UINT64_MAX: no limit */
         enum policy_mark mark;
         enum victim_tier_qos qos;
-        double score; /* filled by node_rank_victims */
+        double score;  /* filled by node_rank_victims */
+        bool eligible; /* likewise: may be killed under this rule */
 };
 
 /*
- * Orders candidates best victim first, with the reasons kept: prefer-marked
- * before unmarked before avoid-marked (protect-marked are never candidates: they
- * go to the end and *ret_eligible excludes them); then by QoS class as kubelet
- * evicts; then by score. The score is what killing it would give back soon:
+ * Orders candidates best victim first, with the reasons kept: the eligible
+ * first (*ret_eligible of them: protect-marked never are, and at the floor only
+ * those still growing, NODE_GROWING_BYTES_PER_SEC); then prefer-marked before
+ * unmarked before avoid-marked; then by QoS class as kubelet evicts; then by
+ * score. The score is what killing it would give back soon:
  * its footprint above its protection plus its growth over horizon (a grower
  * before a steady container, whatever the rule), or its swap (swap).
  */

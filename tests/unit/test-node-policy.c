@@ -166,7 +166,10 @@ static double grow64(uint64_t t)
         return left > 0 ? left : 0;
 }
 
-/* Alone, its trajectory is no proof: the floor decides, a second below it. */
+/*
+ * Alone, its trajectory is no proof: the floor decides, the headroom gone (below
+ * a quarter of the floor from 13 s, sampled a second apart) for 2 s.
+ */
 static void test_medium_grower(void **unused)
 {
         struct sim s;
@@ -174,7 +177,7 @@ static void test_medium_grower(void **unused)
         (void) unused;
 
         sim_init(&s, "grow 64 MiB/s");
-        assert_int_equal(run(&s, 20000, 1000, grow64, &r), 13000);
+        assert_int_equal(run(&s, 20000, 1000, grow64, &r), 15000);
         assert_int_equal(r, NODE_RULE_FLOOR);
 }
 
@@ -257,8 +260,9 @@ static void test_fast_runaway_floor(void **unused)
         sim_init(&s, "fast runaway");
         uint64_t at = run(&s, 10000, 100, runaway, &r);
         assert_int_equal(r, NODE_RULE_FLOOR);
-        /* Below the floor at 2600 ms (20 MiB); a quarter of it (10.24 MiB) at 2700 (0). */
-        assert_int_equal(at, 2700);
+        /* Below the floor at 2600 ms (20 MiB); a quarter of it (10.24 MiB) at 2700 (0), held 2 s.
+         */
+        assert_int_equal(at, 4700);
         assert_int_not_equal(s.last.next_check_usec, 0);
 }
 
@@ -286,7 +290,8 @@ static void test_lean_but_stable(void **unused)
 static double creeping_below(uint64_t t)
 {
         double fast = 800 - 300.0 * (double) t / 1000;
-        return fast > 35 ? fast : 35 - 5.0 * ((double) t - 2550) / 1000;
+        double slow = 35 - 5.0 * ((double) t - 2550) / 1000;
+        return fast > 35 ? fast : slow > 0 ? slow : 0;
 }
 
 static void test_falling_below_floor(void **unused)
@@ -298,8 +303,71 @@ static void test_falling_below_floor(void **unused)
         sim_init(&s, "creeping below the floor");
         uint64_t at = run(&s, 10000, 100, creeping_below, &r);
         assert_int_equal(r, NODE_RULE_FLOOR);
-        /* Below 40.96 MiB from 2600 ms; at 10.24 MiB, a quarter of it, from 7600. */
-        assert_int_equal(at, 7600);
+        /* Below 40.96 MiB from 2600 ms; at 10.24 MiB, a quarter of it, from 7600; held 2 s. */
+        assert_int_equal(at, 9600);
+}
+
+/*
+ * bench-node d on a podman node: the job, throttled by reclaim to 32 MiB/s at
+ * the end of its fill, goes below a quarter of the floor and stops half a second
+ * later, at 6 MiB. Its last low is a second and a half old when the hold ends:
+ * a lean node. The same fill that goes on to 0 is acted on once held.
+ */
+static double stops_below_quarter(uint64_t t)
+{
+        double left = 800 - 300.0 * (double) t / 1000;
+        if (left > 26)
+                return left;
+        left = 26 - 32.0 * ((double) t - 2580) / 1000;
+        return left > 6 ? left : 6;
+}
+
+static double goes_on_to_zero(uint64_t t)
+{
+        double left = 800 - 300.0 * (double) t / 1000;
+        if (left > 26)
+                return left;
+        left = 26 - 32.0 * ((double) t - 2580) / 1000;
+        return left > 0 ? left : 0;
+}
+
+static void test_stops_below_quarter(void **unused)
+{
+        struct sim s;
+        enum node_rule r;
+        (void) unused;
+
+        sim_init(&s, "stops below a quarter of the floor");
+        assert_int_equal(run(&s, 60000, 100, stops_below_quarter, &r), UINT64_MAX);
+        sim_init(&s, "goes on to 0");
+        /* A quarter of the floor (10.24 MiB) at 3100 ms; held 2 s. */
+        assert_int_equal(run(&s, 60000, 100, goes_on_to_zero, &r), 5100);
+        assert_int_equal(r, NODE_RULE_FLOOR);
+}
+
+/*
+ * bench-node c: the floor killed one of five growers; the four left take back
+ * what it freed (100 MiB) at 32 MiB/s. The floor acts again as soon as the
+ * headroom is back at a quarter of it, without a second hold.
+ */
+static void test_floor_again_after_kill(void **unused)
+{
+        struct sim s;
+        enum node_rule r;
+        (void) unused;
+
+        sim_init(&s, "five growers");
+        assert_int_equal(run(&s, 10000, 100, runaway, &r), 4700);
+        node_acted(&s.cfg, &s.state, (T0_MS + 4700) * 1000);
+        uint64_t t = 4800;
+        for (; t < 20000; t += 100) {
+                double left = 100 - 32.0 * (double) (t - 4800) / 1000;
+                if (sim_at(&s, t, (struct obs){.avail_mib = left > 0 ? left : 0}) != NODE_RULE_NONE)
+                        break;
+        }
+        /* 10.24 MiB, a quarter of the floor, at 7605 ms. */
+        assert_int_equal(t, 7700);
+        assert_int_equal(s.last.rule, NODE_RULE_FLOOR);
 }
 
 /* A fall that pauses for more than 2 s starts over: sustain counts from the new fall. */
@@ -440,7 +508,7 @@ static void test_rank_tiers(void **unused)
         (void) unused;
 
         node_config_defaults(&c);
-        node_rank_victims(&c, NODE_RULE_FLOOR, v, 7, &eligible);
+        node_rank_victims(&c, NODE_RULE_TRAJECTORY, v, 7, &eligible);
         assert_int_equal(eligible, 6);
         expect_order(v, 7, order);
         /* besteffort-small: 50 MiB + 120 s of 1 MiB/s. */
@@ -467,6 +535,43 @@ static void test_rank_horizon(void **unused)
         node_rank_victims(&c, NODE_RULE_TRAJECTORY, v, 2, &eligible);
         expect_order(v, 2, (const char *const[]){"leak", "steady"});
         assert_true(fabs(v[0].score - 500.0 * MiB) < 1);
+}
+
+/*
+ * At the floor only a container still growing is a victim: bench-node c's five
+ * growers, throttled by reclaim to 0.3-0.8 MiB/s, behind a flat 329 MiB
+ * container that ranks first on the trajectory; bench-node d's job holding
+ * after its fill, with nobody else growing: nobody is eligible. Marks and QoS
+ * still order the growers.
+ */
+static void test_rank_floor_growing(void **unused)
+{
+        struct node_config c;
+        unsigned eligible;
+        struct victim_candidate grow[] = {
+                C("steady", 329, 0, 0, 0, MARK_NONE, QOS_TIER_ABOVE_REQUEST),
+                C("idle-besteffort", 5, 0, 0, 0, MARK_NONE, QOS_TIER_BESTEFFORT),
+                C("grow1", 60, 0, 0, 0.3, MARK_NONE, QOS_TIER_ABOVE_REQUEST),
+                C("grow2", 64, 0, 0, 0.8, MARK_NONE, QOS_TIER_ABOVE_REQUEST),
+                C("grow3", 61, 0, 0, 0.5, MARK_PROTECT, QOS_TIER_ABOVE_REQUEST),
+                C("shrinking", 90, 0, 0, -2, MARK_NONE, QOS_TIER_ABOVE_REQUEST),
+        };
+        struct victim_candidate lean[] = {
+                C("hold", 404, 0, 0, 0, MARK_NONE, QOS_TIER_ABOVE_REQUEST),
+                C("steady", 329, 0, 0, 0.2, MARK_NONE, QOS_TIER_ABOVE_REQUEST),
+        };
+        (void) unused;
+
+        node_config_defaults(&c);
+        node_rank_victims(&c, NODE_RULE_FLOOR, grow, 6, &eligible);
+        assert_int_equal(eligible, 2);
+        expect_order(grow, 2, (const char *const[]){"grow2", "grow1"});
+        for (unsigned i = 2; i < 6; i++)
+                assert_false(grow[i].eligible);
+        node_rank_victims(&c, NODE_RULE_TRAJECTORY, grow, 6, &eligible);
+        assert_int_equal(eligible, 5);
+        node_rank_victims(&c, NODE_RULE_FLOOR, lean, 2, &eligible);
+        assert_int_equal(eligible, 0);
 }
 
 /* Swap ranks by swap alone (systemd-oomd's ManagedOOMSwap kills the largest swap user). */
@@ -510,6 +615,8 @@ int main(void)
                 cmocka_unit_test(test_fast_fill_lives),
                 cmocka_unit_test(test_fast_runaway_floor),
                 cmocka_unit_test(test_falling_below_floor),
+                cmocka_unit_test(test_stops_below_quarter),
+                cmocka_unit_test(test_floor_again_after_kill),
                 cmocka_unit_test(test_lean_but_stable),
                 cmocka_unit_test(test_pause_restarts),
                 cmocka_unit_test(test_swap_rule),
@@ -518,6 +625,7 @@ int main(void)
                 cmocka_unit_test(test_fast_checks),
                 cmocka_unit_test(test_rank_tiers),
                 cmocka_unit_test(test_rank_horizon),
+                cmocka_unit_test(test_rank_floor_growing),
                 cmocka_unit_test(test_rank_swap),
                 cmocka_unit_test(test_to_string),
         };
