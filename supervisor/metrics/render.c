@@ -461,7 +461,7 @@ static bool action_expected(enum policy_action a, enum policy_reason r)
         switch (a) {
         case ACTION_GUARD:
                 return r == REASON_GUARD_BAND || r == REASON_BAND_PINNED ||
-                       r == REASON_BAND_SETTLED;
+                       r == REASON_BAND_SETTLED || r == REASON_BAND_RECEDED;
         case ACTION_RELEASE:
                 return r == REASON_PAGE_CACHE || r == REASON_LIMIT_REMOVED ||
                        r == REASON_STUCK_AT_HIGH;

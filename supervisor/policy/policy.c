@@ -214,6 +214,23 @@ static void update_settle(const struct policy_config *c, struct policy_state *s,
         }
 }
 
+/*
+ * At the guard line, then a band below it: the workload gives back what it takes
+ * (bench-verdicts sawtooth: to 97 % and back to half, eight times, throttled at
+ * the band on every climb, 0.91 of its work). A runaway never comes back.
+ */
+static void update_receded(const struct policy_config *c, struct policy_state *s,
+                           const struct policy_input *in)
+{
+        if (in->max_bytes == CG_VALUE_MAX)
+                return;
+        uint64_t guard = policy_guard_high(c, in->max_bytes), f = footprint(in);
+        if (f + c->push_step_bytes >= guard)
+                s->met_guard_line = true;
+        else if (s->met_guard_line && f + guard_band_bytes(c, in->max_bytes) <= guard)
+                s->receded = true;
+}
+
 /* A counter already above zero when first seen (say, after a restart) is history. */
 static void update_counter(uint64_t value, uint64_t *last, uint64_t *rose, uint64_t *since,
                            uint64_t now, bool first)
@@ -421,14 +438,16 @@ static void lift_stuck(struct policy_state *s, const struct policy_input *in,
 }
 
 /*
- * Where the band goes: a band's width below memory.max; above the footprint if
- * that is already higher (an agent starting next to a workload that sits at
- * 99 % must not throttle it), so the kernel still counts high events the moment
- * it grows.
+ * Where the band goes: a band's width below memory.max (at its top for a
+ * workload that receded); above the footprint if that is already higher (an
+ * agent starting next to a workload that sits at 99 % must not throttle it), so
+ * the kernel still counts high events the moment it grows.
  */
-static uint64_t band_high(const struct policy_config *c, const struct policy_input *in)
+static uint64_t band_high(const struct policy_config *c, const struct policy_state *s,
+                          const struct policy_input *in)
 {
-        uint64_t high = policy_guard_high(c, in->max_bytes);
+        uint64_t top = band_top(c, in->max_bytes);
+        uint64_t high = s->receded && top ? top : policy_guard_high(c, in->max_bytes);
         uint64_t above =
                 (footprint(in) + c->push_step_bytes + PAGE_BYTES - 1) / PAGE_BYTES * PAGE_BYTES;
 
@@ -452,7 +471,7 @@ static void write_band(struct policy_state *s, const struct policy_input *in,
 static void place_band(const struct policy_config *c, struct policy_state *s,
                        const struct policy_input *in, struct policy_decision *d)
 {
-        write_band(s, in, d, REASON_GUARD_BAND, band_high(c, in));
+        write_band(s, in, d, REASON_GUARD_BAND, band_high(c, s, in));
 }
 
 /* A limit just written may be followed by its owner's memory.high: wait for it. */
@@ -535,14 +554,26 @@ static bool band_settled(const struct policy_config *c, const struct policy_stat
                in->now_usec - s->settle_since_usec >= SETTLED_USEC;
 }
 
-/* Raised, and the footprint back a band below the guard line: the band comes back down. */
+/*
+ * Above where it would be placed now (the guard line; the top once receded), and
+ * the footprint back a band below the guard line: the band comes back down (one
+ * placed above a full workload at the agent's start, or on a limit too small to
+ * rise, once the workload shrank).
+ */
 static bool band_back_down(const struct policy_config *c, const struct policy_state *s,
                            const struct policy_input *in)
 {
         uint64_t guard = policy_guard_high(c, in->max_bytes);
 
-        return s->band_high_bytes > guard &&
+        return s->band_high_bytes > band_high(c, s, in) &&
                footprint(in) + guard_band_bytes(c, in->max_bytes) <= guard;
+}
+
+/* Receded (update_receded), the band still below its top. */
+static bool band_receded(const struct policy_config *c, const struct policy_state *s,
+                         const struct policy_input *in)
+{
+        return s->receded && band_below_top(c, s, in->max_bytes);
 }
 
 static void raise_band(const struct policy_config *c, struct policy_state *s,
@@ -583,6 +614,8 @@ static void evaluate_band(const struct policy_config *c, struct policy_state *s,
                 raise_band(c, s, in, d, REASON_BAND_PINNED);
         } else if (band_settled(c, s, in)) {
                 raise_band(c, s, in, d, REASON_BAND_SETTLED);
+        } else if (band_receded(c, s, in)) {
+                raise_band(c, s, in, d, REASON_BAND_RECEDED);
         } else if (band_back_down(c, s, in)) {
                 place_band(c, s, in, d);
         }
@@ -599,6 +632,7 @@ void policy_evaluate(const struct policy_config *c, const struct policy_state *p
         history_record(&s, in);
         update_growth(c, &s, in);
         update_settle(c, &s, in);
+        update_receded(c, &s, in);
         update_counters(&s, in, first);
         s.seen = true;
         d.rate_bytes_per_sec = s.growth.rate_bytes_per_sec;
@@ -677,6 +711,7 @@ const char *policy_reason_to_string(enum policy_reason r)
                 [REASON_GUARD_BAND] = "guard_band",
                 [REASON_BAND_PINNED] = "band_pinned",
                 [REASON_BAND_SETTLED] = "band_settled",
+                [REASON_BAND_RECEDED] = "band_receded",
                 [REASON_PAGE_CACHE] = "page_cache",
                 [REASON_LIMIT_REMOVED] = "limit_removed",
                 [REASON_OWNER_HIGH] = "owner_high",

@@ -27,7 +27,9 @@
  *  - A band a workload settled above (no rise of a quarter band for 5 s), or
  *    that pins it (stalling, not growing), rises to two margins under
  *    memory.max: a workload living at 97-99 % is not throttled for good, and one
- *    pinned at the top is stuck. It comes back down with the footprint.
+ *    pinned at the top is stuck. A workload that reached the guard line and came
+ *    back a band below it by itself frees what it takes (a collector's
+ *    sawtooth): its band goes to the top too, and stays there.
  *  - Someone else's memory.high is theirs: no band where one is set, none while
  *    limits are still being written (runtimes write memory.max, then
  *    memory.high), and the band is given up as soon as its owner writes one.
@@ -55,10 +57,11 @@ enum policy_action {
 
 enum policy_reason {
         REASON_NONE,
-        REASON_GUARD_BAND,    /* a limit without a memory.high below it */
-        REASON_BAND_PINNED,   /* the band raised to its top: it pinned the workload, stalling */
-        REASON_BAND_SETTLED,  /* the band raised to its top: the workload settled above it */
-        REASON_PAGE_CACHE,    /* release: the band held back only page cache */
+        REASON_GUARD_BAND,   /* a limit without a memory.high below it */
+        REASON_BAND_PINNED,  /* the band raised to its top: it pinned the workload, stalling */
+        REASON_BAND_SETTLED, /* the band raised to its top: the workload settled above it */
+        REASON_BAND_RECEDED, /* the band raised to its top: the workload came back down by itself */
+        REASON_PAGE_CACHE,   /* release: the band held back only page cache */
         REASON_LIMIT_REMOVED, /* release: no memory.max any more, or marked protect */
         REASON_OWNER_HIGH,    /* yield: the owner wrote memory.high */
         REASON_RUNAWAY,       /* at its limit and still allocating: the kernel would OOM-kill */
@@ -135,6 +138,8 @@ struct policy_state {
         uint64_t rose_usec;         /* when the footprint last rose a whole step */
         uint64_t settle_base_bytes; /* the footprint a quarter band's rise counts from ... */
         uint64_t settle_since_usec; /* ... and since when it did not rise that much */
+        bool met_guard_line;        /* the footprint reached the guard line ... */
+        bool receded;               /* ... and came back a band below it by itself */
         struct growth growth;
 
         /* The kernel holding it back: when high and max events last rose, and since when. */

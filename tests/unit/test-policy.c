@@ -395,8 +395,9 @@ static void test_fill_and_hold_99(void **unused)
 
 /*
  * creep (bench-verdicts): 97 %, then 0.2 % more every 3 s up to 99 %: settled 5 s
- * after its fill (a fiftieth of a band every 3 s is no rise), the band rises; once
- * it is back a band below the guard line, the band comes down.
+ * after its fill (a fiftieth of a band every 3 s is no rise), the band rises. Back
+ * a band below the guard line by itself, it receded: the band stays at its top,
+ * and its next climb to 97 % is not throttled.
  */
 static void test_creep_settles(void **unused)
 {
@@ -419,20 +420,31 @@ static void test_creep_settles(void **unused)
                 expect_none(&s);
         }
         span_none(&s, 30000, 31000, 100, fp, 240 * MiB, OBS());
-        sim_at(&s, 31100, &OBS(.fp = 230 * MiB));
-        expect(&s, ACTION_GUARD, REASON_GUARD_BAND, GUARD_256M);
+        span_none(&s, 31100, 40000, 100, 230 * MiB, 230 * MiB, OBS());
+        span_none(&s, 40100, 41000, 100, 230 * MiB, 248 * MiB, OBS());
 }
 
-/* A sawtooth to 97 % and back to half, eight times: never killed. */
+/*
+ * A sawtooth to 97 % and back to half, eight times: never killed. Back a band
+ * below the guard line (235.51 MiB) after its first climb, it receded: the band
+ * goes to its top, and the next seven climbs are not throttled.
+ */
 static void test_sawtooth_97(void **unused)
 {
         struct sim s;
         (void) unused;
 
         banded_256(&s, "sawtooth", MiB);
-        for (uint64_t k = 0; k < 8; k++) {
+        span_none(&s, 1000, 2000, 50, 120 * MiB, 248 * MiB, OBS(.high_ev = 1));
+        /* 248 - 128 * (t - 2000) / 2950 MiB: 235.51 MiB and below from 2300 ms. */
+        span_none(&s, 2050, 2250, 50, 248 * MiB - 128 * MiB * 50 / 2950,
+                  248 * MiB - 128 * MiB * 250 / 2950, OBS());
+        sim_at(&s, 2300, &OBS(.fp = 248 * MiB - 128 * MiB * 300 / 2950));
+        expect(&s, ACTION_GUARD, REASON_BAND_RECEDED, TOP_256M);
+        span_none(&s, 2350, 4950, 50, 248 * MiB - 128 * MiB * 350 / 2950, 120 * MiB, OBS());
+        for (uint64_t k = 1; k < 8; k++) {
                 uint64_t t = 1000 + k * 4000;
-                span_none(&s, t, t + 1000, 50, 120 * MiB, 248 * MiB, OBS(.high_ev = 1));
+                span_none(&s, t, t + 1000, 50, 120 * MiB, 248 * MiB, OBS());
                 span_none(&s, t + 1050, t + 3950, 50, 248 * MiB, 120 * MiB, OBS());
         }
 }
@@ -853,9 +865,9 @@ static void test_to_string(void **unused)
 {
         static const char *const actions[] = {"none", "guard", "release", "yield", "kill"};
         static const char *const reasons[] = {
-                "none",          "guard_band",    "band_pinned",   "band_settled",
-                "page_cache",    "limit_removed", "owner_high",    "runaway",
-                "stuck_at_high", "thrashing",     "node_pressure",
+                "none",         "guard_band",    "band_pinned",   "band_settled",
+                "band_receded", "page_cache",    "limit_removed", "owner_high",
+                "runaway",      "stuck_at_high", "thrashing",     "node_pressure",
         };
         static const char *const marks[] = {"none", "prefer", "avoid", "protect"};
         (void) unused;
