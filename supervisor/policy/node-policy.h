@@ -21,8 +21,9 @@
  *    lean, not eaten.
  *  - trajectory: the headroom falling without a pause for at least sustain,
  *    and at that pace gone within horizon, with proof that the node already
- *    pays (PSI full, refaults) or for half a minute: a leak that would exhaust
- *    the node, acted on before the floor so the node never freezes. A fill
+ *    pays (PSI full, refaults); or a leak (the lowest headroom of each of the
+ *    last three 10 s lower than the one before) that would exhaust the node
+ *    within horizon: acted on before the floor so the node never freezes. A fill
  *    that stops short of the end is not touched (bench-node d: the batch job
  *    that leaves 8 % of what was free).
  *  - swap: free swap below swap_floor while memory is short too: the node
@@ -104,7 +105,7 @@ struct node_point {
         uint64_t refaults;
 };
 
-#define NODE_HISTORY 16
+#define NODE_HISTORY 40
 
 struct node_state {
         bool seen;
