@@ -78,11 +78,13 @@ struct node_input {
 #define NODE_FALL_SPAN_USEC UINT64_C(5000000)
 /*
  * The floor acts once the headroom stayed at it this long: bench-node d's batch
- * job, unpaced and throttled by reclaim to 32 MiB/s at the end of its fill on a
- * podman node, went below a quarter of the floor half a second before it stopped.
- * The kernel's global OOM came 4-6 s after MemAvailable reached 0 in a:32 and c.
+ * job, unpaced and throttled by reclaim to 32 MiB/s at the end of its fill while
+ * podman's API service started, went below a quarter of the floor half a second
+ * before it stopped. No longer: the kernel suite's 48 MiB/s grower, on a node
+ * with 45 MiB of page cache, was OOM-killed by the kernel less than 2 s after
+ * the headroom reached a quarter of the floor.
  */
-#define NODE_FLOOR_HOLD_USEC UINT64_C(2000000)
+#define NODE_FLOOR_HOLD_USEC UINT64_C(1000000)
 /*
  * ... once: for this long after an action, the floor acts without the hold. The
  * fall it acted on is known not to be a fill about to stop, and the growers left

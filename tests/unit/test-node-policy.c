@@ -206,7 +206,7 @@ static double grow64(uint64_t t)
 
 /*
  * Alone, its trajectory is no proof: the floor decides, the headroom gone (below
- * a quarter of the floor from 13 s, sampled a second apart) for 2 s.
+ * a quarter of the floor from 13 s, sampled a second apart) for 1 s.
  */
 static void test_medium_grower(void **unused)
 {
@@ -215,7 +215,7 @@ static void test_medium_grower(void **unused)
         (void) unused;
 
         sim_init(&s, "grow 64 MiB/s");
-        assert_int_equal(run(&s, 20000, 1000, grow64, &r), 15000);
+        assert_int_equal(run(&s, 20000, 1000, grow64, &r), 14000);
         assert_int_equal(r, NODE_RULE_FLOOR);
 }
 
@@ -298,9 +298,9 @@ static void test_fast_runaway_floor(void **unused)
         sim_init(&s, "fast runaway");
         uint64_t at = run(&s, 10000, 100, runaway, &r);
         assert_int_equal(r, NODE_RULE_FLOOR);
-        /* Below the floor at 2600 ms (20 MiB); a quarter of it (10.24 MiB) at 2700 (0), held 2 s.
+        /* Below the floor at 2600 ms (20 MiB); a quarter of it (10.24 MiB) at 2700 (0), held 1 s.
          */
-        assert_int_equal(at, 4700);
+        assert_int_equal(at, 3700);
         assert_int_not_equal(s.last.next_check_usec, 0);
 }
 
@@ -341,15 +341,15 @@ static void test_falling_below_floor(void **unused)
         sim_init(&s, "creeping below the floor");
         uint64_t at = run(&s, 10000, 100, creeping_below, &r);
         assert_int_equal(r, NODE_RULE_FLOOR);
-        /* Below 40.96 MiB from 2600 ms; at 10.24 MiB, a quarter of it, from 7600; held 2 s. */
-        assert_int_equal(at, 9600);
+        /* Below 40.96 MiB from 2600 ms; at 10.24 MiB, a quarter of it, from 7600; held 1 s. */
+        assert_int_equal(at, 8600);
 }
 
 /*
- * bench-node d on a podman node: the job, throttled by reclaim to 32 MiB/s at
- * the end of its fill, goes below a quarter of the floor and stops half a second
- * later, at 6 MiB. Its last low is a second and a half old when the hold ends:
- * a lean node. The same fill that goes on to 0 is acted on once held.
+ * A batch job, throttled by reclaim to 32 MiB/s at the end of its fill, goes
+ * below a quarter of the floor and stops a tenth of a second later, at 6 MiB.
+ * Its last low is 0.9 s old when the hold ends: a lean node. The same fill that
+ * goes on to 0 is acted on once held.
  */
 static double stops_below_quarter(uint64_t t)
 {
@@ -378,8 +378,8 @@ static void test_stops_below_quarter(void **unused)
         sim_init(&s, "stops below a quarter of the floor");
         assert_int_equal(run(&s, 60000, 100, stops_below_quarter, &r), UINT64_MAX);
         sim_init(&s, "goes on to 0");
-        /* A quarter of the floor (10.24 MiB) at 3100 ms; held 2 s. */
-        assert_int_equal(run(&s, 60000, 100, goes_on_to_zero, &r), 5100);
+        /* A quarter of the floor (10.24 MiB) at 3100 ms; held 1 s. */
+        assert_int_equal(run(&s, 60000, 100, goes_on_to_zero, &r), 4100);
         assert_int_equal(r, NODE_RULE_FLOOR);
 }
 
@@ -395,16 +395,16 @@ static void test_floor_again_after_kill(void **unused)
         (void) unused;
 
         sim_init(&s, "five growers");
-        assert_int_equal(run(&s, 10000, 100, runaway, &r), 4700);
-        node_acted(&s.cfg, &s.state, (T0_MS + 4700) * 1000);
-        uint64_t t = 4800;
+        assert_int_equal(run(&s, 10000, 100, runaway, &r), 3700);
+        node_acted(&s.cfg, &s.state, (T0_MS + 3700) * 1000);
+        uint64_t t = 3800;
         for (; t < 20000; t += 100) {
-                double left = 100 - 32.0 * (double) (t - 4800) / 1000;
+                double left = 100 - 32.0 * (double) (t - 3800) / 1000;
                 if (sim_at(&s, t, (struct obs){.avail_mib = left > 0 ? left : 0}) != NODE_RULE_NONE)
                         break;
         }
-        /* 10.24 MiB, a quarter of the floor, at 7605 ms. */
-        assert_int_equal(t, 7700);
+        /* 10.24 MiB, a quarter of the floor, at 6605 ms. */
+        assert_int_equal(t, 6700);
         assert_int_equal(s.last.rule, NODE_RULE_FLOOR);
 }
 
