@@ -351,22 +351,24 @@ static void test_falling_below_floor(void **unused)
  * Its last low is 0.9 s old when the hold ends: a lean node. The same fill that
  * goes on to 0 is acted on once held.
  */
-static double stops_below_quarter(uint64_t t)
+/* 300 MiB/s down to 26 MiB, then 32 MiB/s down to stop_mib. */
+static double throttled_fill(uint64_t t, double stop_mib)
 {
         double left = 800 - 300.0 * (double) t / 1000;
         if (left > 26)
                 return left;
         left = 26 - 32.0 * ((double) t - 2580) / 1000;
-        return left > 6 ? left : 6;
+        return left > stop_mib ? left : stop_mib;
+}
+
+static double stops_below_quarter(uint64_t t)
+{
+        return throttled_fill(t, 6);
 }
 
 static double goes_on_to_zero(uint64_t t)
 {
-        double left = 800 - 300.0 * (double) t / 1000;
-        if (left > 26)
-                return left;
-        left = 26 - 32.0 * ((double) t - 2580) / 1000;
-        return left > 0 ? left : 0;
+        return throttled_fill(t, 0);
 }
 
 static void test_stops_below_quarter(void **unused)
