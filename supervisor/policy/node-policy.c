@@ -226,29 +226,30 @@ static bool floor_in_horizon(const struct node_config *c, const struct node_evid
 
 /*
  * The lowest headroom of each LEAK_THIRD, newest first, each lower than the
- * next by more than the noise, and the history reaching back over all of them:
- * a leak. Its pace is taken from the oldest low to the newest; *e gets it.
+ * next by more than the noise: a leak. Every third must hold a point, and the
+ * oldest reach half way into its third (whatever the sampling interval); points
+ * from before the last action do not count (what it freed broke the pattern).
+ * Its pace is taken from the oldest low to the newest; *e gets it.
  */
 static bool leaking(const struct node_state *s, uint64_t now, struct node_evidence *e)
 {
-        uint64_t low[LEAK_THIRDS];
-        bool covered = false;
+        uint64_t low[LEAK_THIRDS], oldest = 0;
 
         for (unsigned k = 0; k < LEAK_THIRDS; k++)
                 low[k] = UINT64_MAX;
         for (unsigned n = 0; n < s->ring.len; n++) {
                 const struct node_point *p = point_at(s, n);
                 uint64_t k = (now - p->usec) / LEAK_THIRD_USEC;
-                if (k >= LEAK_THIRDS)
+                if (k >= LEAK_THIRDS || p->usec < s->acted_usec)
                         break;
                 if (p->headroom_bytes < low[k])
                         low[k] = p->headroom_bytes;
-                covered = now - p->usec + POINT_SPACING_USEC >= LEAK_THIRDS * LEAK_THIRD_USEC;
+                oldest = now - p->usec;
         }
-        if (!covered)
+        if (oldest < (LEAK_THIRDS - 1) * LEAK_THIRD_USEC + LEAK_THIRD_USEC / 2)
                 return false;
         for (unsigned k = 0; k + 1 < LEAK_THIRDS; k++)
-                if (low[k] + NOISE_BYTES > low[k + 1])
+                if (low[k + 1] == UINT64_MAX || low[k] + NOISE_BYTES > low[k + 1])
                         return false;
         double rate = (double) (low[LEAK_THIRDS - 1] - low[0]) /
                       (double) ((LEAK_THIRDS - 1) * LEAK_THIRD_USEC) * (double) USEC_PER_SEC;
@@ -338,6 +339,7 @@ void node_acted(const struct node_config *c, struct node_state *s, uint64_t now_
 {
         s->hold_until_usec = now_usec + c->hold_usec;
         s->eaten_until_usec = now_usec + NODE_EATEN_USEC;
+        s->acted_usec = now_usec;
         s->fall_start_usec = 0;
         s->floor_since_usec = 0;
         s->pressure_since_usec = 0;

@@ -224,6 +224,11 @@ static void update_receded(const struct policy_config *c, struct policy_state *s
 {
         if (in->max_bytes == CG_VALUE_MAX)
                 return;
+        if (in->max_bytes != s->recede_max_bytes) {
+                /* Measured against another limit: it starts over (a raised limit is no shrink). */
+                s->met_guard_line = s->receded = false;
+                s->recede_max_bytes = in->max_bytes;
+        }
         uint64_t guard = policy_guard_high(c, in->max_bytes), f = footprint(in);
         if (f + c->push_step_bytes >= guard)
                 s->met_guard_line = true;
@@ -446,8 +451,9 @@ static void lift_stuck(struct policy_state *s, const struct policy_input *in,
 static uint64_t band_high(const struct policy_config *c, const struct policy_state *s,
                           const struct policy_input *in)
 {
-        uint64_t top = band_top(c, in->max_bytes);
-        uint64_t high = s->receded && top ? top : policy_guard_high(c, in->max_bytes);
+        uint64_t top = band_top(c, in->max_bytes), guard = policy_guard_high(c, in->max_bytes);
+        /* Above 32 GiB two margins are wider than the 256 MiB band: the top is below the line. */
+        uint64_t high = s->receded && top > guard ? top : guard;
         uint64_t above =
                 (footprint(in) + c->push_step_bytes + PAGE_BYTES - 1) / PAGE_BYTES * PAGE_BYTES;
 

@@ -140,6 +140,7 @@ struct policy_state {
         uint64_t settle_since_usec; /* ... and since when it did not rise that much */
         bool met_guard_line;        /* the footprint reached the guard line ... */
         bool receded;               /* ... and came back a band below it by itself */
+        uint64_t recede_max_bytes;  /* the memory.max the two were measured against */
         struct growth growth;
 
         /* The kernel holding it back: when high and max events last rose, and since when. */

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -186,8 +187,8 @@ static void test_noisy_leak(void **unused)
                 if (sim_at(&s, t, (struct obs){.avail_mib = noisy(t, 4)}) != NODE_RULE_NONE)
                         break;
         assert_int_equal(s.last.rule, NODE_RULE_TRAJECTORY);
-        /* Its history reaches over three thirds (29 s and a point's spacing) at 29 s. */
-        assert_true(t >= 29000 && t <= 36000);
+        /* Its history reaches half way into the third third at 25 s. */
+        assert_true(t >= 25000 && t <= 36000);
         assert_true(fabs(s.last.evidence.fall_bytes_per_sec - 4.0 * MiB) < 0.5 * MiB);
 
         sim_init(&s, "noisy steady");
@@ -195,6 +196,33 @@ static void test_noisy_leak(void **unused)
                 CHECK(&s, t,
                       sim_at(&s, t, (struct obs){.avail_mib = noisy(t, 0)}) == NODE_RULE_NONE,
                       "acted on noise");
+}
+
+/*
+ * The same leak sampled every 2 s (sampling.interval = 2s) is judged as well;
+ * after an action, the points before it are not its evidence: the next verdict
+ * waits for 25 s of history after the action.
+ */
+static void test_leak_sampling_and_action(void **unused)
+{
+        struct sim s;
+        uint64_t t;
+        (void) unused;
+
+        sim_init(&s, "leak every 2 s");
+        for (t = 0; t < 120000; t += 2000)
+                if (sim_at(&s, t, (struct obs){.avail_mib = noisy(t, 4)}) != NODE_RULE_NONE)
+                        break;
+        assert_int_equal(s.last.rule, NODE_RULE_TRAJECTORY);
+        assert_true(t >= 25000 && t <= 36000);
+
+        node_acted(&s.cfg, &s.state, (T0_MS + t) * 1000);
+        uint64_t acted = t;
+        for (t += 100; t < acted + 60000; t += 100)
+                if (sim_at(&s, t, (struct obs){.avail_mib = noisy(t, 4)}) != NODE_RULE_NONE)
+                        break;
+        CHECK(&s, t, t >= acted + 25000, "judged a leak %" PRIu64 " ms after the action",
+              t - acted);
 }
 
 /* 64 MiB/s from 800 MiB: the floor (41 MiB) at 11.86 s. */
@@ -650,6 +678,7 @@ int main(void)
                 cmocka_unit_test(test_steady_node),
                 cmocka_unit_test(test_slow_leak),
                 cmocka_unit_test(test_noisy_leak),
+                cmocka_unit_test(test_leak_sampling_and_action),
                 cmocka_unit_test(test_medium_grower),
                 cmocka_unit_test(test_medium_grower_thrashing),
                 cmocka_unit_test(test_batch_fill_lives),

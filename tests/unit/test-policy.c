@@ -758,6 +758,46 @@ static void test_band_follows_max(void **unused)
         assert_int_equal(s.last.expect_high_bytes, GUARD_256M);
 }
 
+/*
+ * At the guard line of 256 MiB, then the owner raises memory.max to 512 MiB: the
+ * footprint is a band below the new line at once, which is no shrink. The band
+ * follows the limit to its guard line, not to the top, and stays there.
+ */
+static void test_raised_max_is_no_recede(void **unused)
+{
+        struct sim s;
+        (void) unused;
+
+        banded_256(&s, "raised max", MiB);
+        span_none(&s, 100, 1000, 100, MiB, 250 * MiB, OBS(.high_ev = 1));
+        sim_at(&s, 1100, &(struct obs){.fp = 250 * MiB, .max = 512 * MiB});
+        expect(&s, ACTION_GUARD, REASON_GUARD_BAND, GUARD_512M);
+        for (uint64_t t = 1200; t < 10000; t += 100) {
+                sim_at(&s, t, &(struct obs){.fp = 250 * MiB, .max = 512 * MiB});
+                expect_none(&s);
+        }
+}
+
+/*
+ * Above 32 GiB two margins are wider than the 256 MiB band: the top is below
+ * the guard line, so a workload that came back down keeps its band on the line.
+ */
+static void test_receded_large_limit(void **unused)
+{
+        struct sim s;
+        uint64_t max = 40 * GiB, guard = max - 256 * MiB;
+        (void) unused;
+
+        sim_init(&s, "40 GiB", CG_VALUE_MAX);
+        sim_at(&s, 0, &(struct obs){.fp = GiB, .max = max});
+        expect(&s, ACTION_GUARD, REASON_GUARD_BAND, guard);
+        span_none(&s, 100, 1000, 100, GiB, guard, (struct obs){.max = max, .high_ev = 1});
+        for (uint64_t t = 1100; t < 10000; t += 100) {
+                sim_at(&s, t, &(struct obs){.fp = 20 * GiB, .max = max});
+                expect_none(&s);
+        }
+}
+
 /* A band the kernel refused is decided again after 1 s, then 2 s, 4 s: the refusal may pass. */
 static void test_guard_failed(void **unused)
 {
@@ -904,6 +944,8 @@ int main(void)
                 cmocka_unit_test(test_runaway_needs_kernel_events),
                 cmocka_unit_test(test_fill_and_hold_99),
                 cmocka_unit_test(test_sawtooth_97),
+                cmocka_unit_test(test_raised_max_is_no_recede),
+                cmocka_unit_test(test_receded_large_limit),
                 cmocka_unit_test(test_creep_settles),
                 cmocka_unit_test(test_start_next_to_full_workload),
                 cmocka_unit_test(test_page_cache_release),
