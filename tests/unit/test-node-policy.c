@@ -234,7 +234,7 @@ static double grow64(uint64_t t)
 
 /*
  * Alone, its trajectory is no proof: the floor decides, the headroom gone (below
- * a quarter of the floor from 13 s, sampled a second apart) for 1 s.
+ * a quarter of the floor from 13 s, sampled a second apart) at the next look.
  */
 static void test_medium_grower(void **unused)
 {
@@ -326,9 +326,8 @@ static void test_fast_runaway_floor(void **unused)
         sim_init(&s, "fast runaway");
         uint64_t at = run(&s, 10000, 100, runaway, &r);
         assert_int_equal(r, NODE_RULE_FLOOR);
-        /* Below the floor at 2600 ms (20 MiB); a quarter of it (10.24 MiB) at 2700 (0), held 1 s.
-         */
-        assert_int_equal(at, 3700);
+        /* A quarter of the floor (10.24 MiB) at 2700 ms (0 MiB), held 250 ms. */
+        assert_int_equal(at, 3000);
         assert_int_not_equal(s.last.next_check_usec, 0);
 }
 
@@ -369,15 +368,17 @@ static void test_falling_below_floor(void **unused)
         sim_init(&s, "creeping below the floor");
         uint64_t at = run(&s, 10000, 100, creeping_below, &r);
         assert_int_equal(r, NODE_RULE_FLOOR);
-        /* Below 40.96 MiB from 2600 ms; at 10.24 MiB, a quarter of it, from 7600; held 1 s. */
-        assert_int_equal(at, 8600);
+        /* Below 40.96 MiB from 2600 ms; at 10.24 MiB, a quarter of it, from 7600; held 250 ms. */
+        assert_int_equal(at, 7900);
 }
 
 /*
  * A batch job, throttled by reclaim to 32 MiB/s at the end of its fill, goes
- * below a quarter of the floor and stops a tenth of a second later, at 6 MiB.
- * Its last low is 0.9 s old when the hold ends: a lean node. The same fill that
- * goes on to 0 is acted on once held.
+ * below a quarter of the floor and stops a tenth of a second later, at 6 MiB:
+ * the floor cannot tell it yet and says so when held, until a second after its
+ * last low (the ranking then finds nobody growing, test_rank_floor_growing),
+ * and not again while the headroom stays. The same fill that goes on to 0 is acted on at
+ * every look.
  */
 /* 300 MiB/s down to 26 MiB, then 32 MiB/s down to stop_mib. */
 static double throttled_fill(uint64_t t, double stop_mib)
@@ -405,12 +406,24 @@ static void test_stops_below_quarter(void **unused)
         enum node_rule r;
         (void) unused;
 
+        unsigned fired = 0;
         sim_init(&s, "stops below a quarter of the floor");
-        assert_int_equal(run(&s, 60000, 100, stops_below_quarter, &r), UINT64_MAX);
-        sim_init(&s, "goes on to 0");
-        /* A quarter of the floor (10.24 MiB) at 3100 ms; held 1 s. */
-        assert_int_equal(run(&s, 60000, 100, goes_on_to_zero, &r), 4100);
+        /* A quarter of the floor (10.24 MiB) at 3100 ms; held 250 ms. */
+        assert_int_equal(run(&s, 60000, 100, stops_below_quarter, &r), 3400);
         assert_int_equal(r, NODE_RULE_FLOOR);
+        for (uint64_t t = 3500; t < 60000; t += 100)
+                fired += sim_at(&s, t, (struct obs){.avail_mib = stops_below_quarter(t)}) !=
+                         NODE_RULE_NONE;
+        /* Until 4200 ms, a second after its last low (6.4 MiB at 3200), then never. */
+        assert_int_equal(fired, 8);
+        sim_init(&s, "goes on to 0");
+        assert_int_equal(run(&s, 60000, 100, goes_on_to_zero, &r), 3400);
+        assert_int_equal(r, NODE_RULE_FLOOR);
+        fired = 0;
+        for (uint64_t t = 3500; t < 5300; t += 100)
+                fired += sim_at(&s, t, (struct obs){.avail_mib = goes_on_to_zero(t)}) ==
+                         NODE_RULE_FLOOR;
+        assert_int_equal(fired, 18);
 }
 
 /*
@@ -425,16 +438,16 @@ static void test_floor_again_after_kill(void **unused)
         (void) unused;
 
         sim_init(&s, "five growers");
-        assert_int_equal(run(&s, 10000, 100, runaway, &r), 3700);
-        node_acted(&s.cfg, &s.state, (T0_MS + 3700) * 1000);
-        uint64_t t = 3800;
+        assert_int_equal(run(&s, 10000, 100, runaway, &r), 3000);
+        node_acted(&s.cfg, &s.state, (T0_MS + 3000) * 1000);
+        uint64_t t = 3100;
         for (; t < 20000; t += 100) {
-                double left = 100 - 32.0 * (double) (t - 3800) / 1000;
+                double left = 100 - 32.0 * (double) (t - 3100) / 1000;
                 if (sim_at(&s, t, (struct obs){.avail_mib = left > 0 ? left : 0}) != NODE_RULE_NONE)
                         break;
         }
-        /* 10.24 MiB, a quarter of the floor, at 6605 ms. */
-        assert_int_equal(t, 6700);
+        /* 10.24 MiB, a quarter of the floor, at 5905 ms. */
+        assert_int_equal(t, 6000);
         assert_int_equal(s.last.rule, NODE_RULE_FLOOR);
 }
 
