@@ -176,6 +176,17 @@ static double noisy(uint64_t t, double rate)
         return t / 1000 % 4 < 2 ? left + 40 : left;
 }
 
+/* Samples noisy(t, 4 MiB/s) every step_ms from from_ms; the time the first rule fired. */
+static uint64_t first_rule_on_noisy_leak(struct sim *s, uint64_t from_ms, uint64_t step_ms)
+{
+        uint64_t t;
+
+        for (t = from_ms; t < from_ms + 120000; t += step_ms)
+                if (sim_at(s, t, (struct obs){.avail_mib = noisy(t, 4)}) != NODE_RULE_NONE)
+                        break;
+        return t;
+}
+
 static void test_noisy_leak(void **unused)
 {
         struct sim s;
@@ -183,9 +194,7 @@ static void test_noisy_leak(void **unused)
         (void) unused;
 
         sim_init(&s, "noisy leak");
-        for (t = 0; t < 120000; t += 100)
-                if (sim_at(&s, t, (struct obs){.avail_mib = noisy(t, 4)}) != NODE_RULE_NONE)
-                        break;
+        t = first_rule_on_noisy_leak(&s, 0, 100);
         assert_int_equal(s.last.rule, NODE_RULE_TRAJECTORY);
         /* Its history reaches half way into the third third at 25 s. */
         assert_true(t >= 25000 && t <= 36000);
@@ -210,17 +219,13 @@ static void test_leak_sampling_and_action(void **unused)
         (void) unused;
 
         sim_init(&s, "leak every 2 s");
-        for (t = 0; t < 120000; t += 2000)
-                if (sim_at(&s, t, (struct obs){.avail_mib = noisy(t, 4)}) != NODE_RULE_NONE)
-                        break;
+        t = first_rule_on_noisy_leak(&s, 0, 2000);
         assert_int_equal(s.last.rule, NODE_RULE_TRAJECTORY);
         assert_true(t >= 25000 && t <= 36000);
 
         node_acted(&s.cfg, &s.state, (T0_MS + t) * 1000);
         uint64_t acted = t;
-        for (t += 100; t < acted + 60000; t += 100)
-                if (sim_at(&s, t, (struct obs){.avail_mib = noisy(t, 4)}) != NODE_RULE_NONE)
-                        break;
+        t = first_rule_on_noisy_leak(&s, acted + 100, 100);
         CHECK(&s, t, t >= acted + 25000, "judged a leak %" PRIu64 " ms after the action",
               t - acted);
 }
