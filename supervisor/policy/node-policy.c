@@ -387,6 +387,17 @@ static unsigned mark_tier(enum policy_mark m)
         return 3;
 }
 
+/*
+ * Grew over its last 2 s, or over the fall's 5 s: a grower stalled in reclaim
+ * at the floor, the kernel's next OOM victim, may not have grown for a second
+ * or two (node_grower_killed lost its race so in the full kernel suite).
+ */
+static bool still_growing(const struct victim_candidate *v)
+{
+        return fmax(v->rate_bytes_per_sec, v->fall_rate_bytes_per_sec) >=
+               NODE_GROWING_BYTES_PER_SEC;
+}
+
 static int compare_candidates(const void *a, const void *b)
 {
         const struct victim_candidate *x = a, *y = b;
@@ -423,8 +434,7 @@ void node_rank_victims(const struct node_config *c, enum node_rule rule, struct 
         for (unsigned i = 0; i < n; i++) {
                 v[i].score = score_of(c, rule, &v[i]);
                 v[i].eligible = v[i].mark != MARK_PROTECT &&
-                                (rule != NODE_RULE_FLOOR ||
-                                 v[i].rate_bytes_per_sec >= NODE_GROWING_BYTES_PER_SEC);
+                                (rule != NODE_RULE_FLOOR || still_growing(&v[i]));
                 if (v[i].eligible)
                         eligible++;
         }

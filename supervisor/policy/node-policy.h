@@ -93,7 +93,7 @@ struct node_input {
  */
 #define NODE_EATEN_USEC UINT64_C(30000000)
 /*
- * At the floor a victim grows at least this fast over its last 2 s: the floor's
+ * At the floor a victim grows at least this fast over its last 2 s or 5 s: the floor's
  * fall is someone's growth, and a node at its floor where nobody grows is lean
  * (bench-node d's job holding). bench-node c's five growers, throttled by
  * reclaim at the floor, still crept at 0.3-0.8 MiB/s.

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cgmem ps against live cgroups in the guest, compared with the files it reports on. */
 #include <jansson.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -86,6 +87,25 @@ static void assert_row_matches(json_t *row, int cg, uint64_t hog_bytes)
                   "oom_kill");
 }
 
+/*
+ * memory.current at least min_bytes and still for 300 ms: a hog that printed
+ * "ready" is still faulting its memory in, slowly under TCG.
+ */
+static void wait_settled(int cg, uint64_t min_bytes)
+{
+        uint64_t last = 0, now;
+
+        for (int i = 0; i < 100; i++) {
+                now = kt_read_value(cg, "memory.current");
+                if (now >= min_bytes && now == last)
+                        return;
+                last = now;
+                kt_sleep_ms(300);
+        }
+        KT_ASSERT(false, "memory.current did not settle above %llu (%llu)",
+                  (unsigned long long) min_bytes, (unsigned long long) last);
+}
+
 void case_ps_lists_guest_cgroups(void)
 {
         int cg = kt_cgroup_new("ps");
@@ -99,7 +119,8 @@ void case_ps_lists_guest_cgroups(void)
         kt_write(open_ended, "memory.high", "104857600");
         kt_spawn_in(limited, (char *[]){"memhog", "--total", "24", "--hold", NULL});
         kt_spawn_in(open_ended, (char *[]){"memhog", "--total", "8", "--hold", NULL});
-        kt_sleep_ms(1500);
+        wait_settled(limited, 24 * MiB);
+        wait_settled(open_ended, 8 * MiB);
 
         run_ps("--json --sort path", &run);
         KT_ASSERT(run.status == 0, "cgmem ps --json exited 0x%x", run.status);

@@ -658,6 +658,11 @@ static void test_rank_floor_growing(void **unused)
         assert_int_equal(eligible, 5);
         node_rank_victims(&c, NODE_RULE_FLOOR, lean, 2, &eligible);
         assert_int_equal(eligible, 0);
+        /* Stalled in reclaim for the last 2 s, it grew 2 MiB/s over the last 5 s. */
+        lean[0].fall_rate_bytes_per_sec = 2.0 * MiB;
+        node_rank_victims(&c, NODE_RULE_FLOOR, lean, 2, &eligible);
+        assert_int_equal(eligible, 1);
+        assert_string_equal((const char *) lean[0].id, "hold");
 }
 
 /* Swap ranks by swap alone (systemd-oomd's ManagedOOMSwap kills the largest swap user). */
