@@ -153,6 +153,14 @@ static double fall_rate(const struct node_state *s, const struct node_input *in)
                (double) USEC_PER_SEC;
 }
 
+/* Until the headroom is at the floor at rate (bytes/s, positive); 0 once there. */
+static int64_t eta_to_floor(uint64_t headroom, uint64_t floor, double rate)
+{
+        return headroom <= floor
+                       ? 0
+                       : (int64_t) ((double) (headroom - floor) / rate * (double) USEC_PER_SEC);
+}
+
 static struct node_evidence evidence_of(const struct node_config *c, const struct node_state *s,
                                         const struct node_input *in)
 {
@@ -171,9 +179,7 @@ static struct node_evidence evidence_of(const struct node_config *c, const struc
         };
 
         if (s->fall_bytes_per_sec > 0)
-                e.eta_usec = h <= fl ? 0
-                                     : (int64_t) ((double) (h - fl) / s->fall_bytes_per_sec *
-                                                  (double) USEC_PER_SEC);
+                e.eta_usec = eta_to_floor(h, fl, s->fall_bytes_per_sec);
         if (then && in->now_usec > then->usec) {
                 uint64_t window = in->now_usec - then->usec;
                 uint64_t stalled = in->psi_full_total_usec > then->psi_full_total_usec
@@ -208,7 +214,8 @@ static bool floor_reached(struct node_state *s, const struct node_evidence *e, u
         if (!s->floor_since_usec)
                 s->floor_since_usec = now;
         bool falling = s->fall_start_usec && now - s->low_usec <= FLOOR_FALLING_USEC;
-        bool held = now - s->floor_since_usec >= NODE_FLOOR_HOLD_USEC || now < s->eaten_until_usec;
+        bool eaten = s->acted_usec && now - s->acted_usec < NODE_EATEN_USEC;
+        bool held = now - s->floor_since_usec >= NODE_FLOOR_HOLD_USEC || eaten;
         return held && (falling || e->headroom_bytes < NOISE_BYTES);
 }
 
@@ -256,10 +263,7 @@ static bool leaking(const struct node_state *s, uint64_t now, struct node_eviden
                       (double) ((LEAK_THIRDS - 1) * LEAK_THIRD_USEC) * (double) USEC_PER_SEC;
         e->fall_bytes_per_sec = rate;
         e->falling_usec = LEAK_THIRDS * LEAK_THIRD_USEC;
-        e->eta_usec = e->headroom_bytes <= e->floor_bytes
-                              ? 0
-                              : (int64_t) ((double) (e->headroom_bytes - e->floor_bytes) / rate *
-                                           (double) USEC_PER_SEC);
+        e->eta_usec = eta_to_floor(e->headroom_bytes, e->floor_bytes, rate);
         return true;
 }
 
@@ -339,7 +343,6 @@ void node_evaluate(const struct node_config *c, const struct node_state *prev,
 void node_acted(const struct node_config *c, struct node_state *s, uint64_t now_usec)
 {
         s->hold_until_usec = now_usec + c->hold_usec;
-        s->eaten_until_usec = now_usec + NODE_EATEN_USEC;
         s->acted_usec = now_usec;
         s->fall_start_usec = 0;
         s->floor_since_usec = 0;

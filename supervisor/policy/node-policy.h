@@ -116,9 +116,9 @@ struct node_state {
         uint64_t low_bytes; /* the lowest headroom of the fall */
         uint64_t low_usec;  /* when it was reached */
         double fall_bytes_per_sec;
-        uint64_t floor_since_usec;    /* 0: above a quarter of the floor */
-        uint64_t eaten_until_usec;    /* after an action: the fall is known for so long */
-        uint64_t acted_usec;          /* the last action: a leak is judged on what came after */
+        uint64_t floor_since_usec; /* 0: above a quarter of the floor */
+        uint64_t acted_usec;       /* the last action: the floor skips its hold for NODE_EATEN_USEC,
+                                      and a leak is judged on what came after */
         uint64_t pressure_since_usec; /* 0: below pressure_full */
         uint64_t hold_until_usec;
         struct node_point history[NODE_HISTORY]; /* a ring, a point a second at most */
