@@ -88,27 +88,16 @@ static int version_cmp(struct api_version a, struct api_version b)
         return 0;
 }
 
-int docker_negotiate_version(const char *version_json, size_t len, char ret[static 16])
+/* The lower of ours and the daemon's, if the daemon's minimum (when said) allows it. */
+static int choose_version(const char *server_s, const char *server_min_s, char ret[static 16])
 {
-        json_auto_t *root = NULL;
-        const char *server_s, *server_min_s;
         struct api_version ours_max, ours_min, server, chosen;
         int n;
 
-        if (!version_json)
-                return -EINVAL;
         if (!version_parse(DOCKER_API_VERSION_MAX, &ours_max) ||
             !version_parse(DOCKER_API_VERSION_MIN, &ours_min))
                 return -EINVAL; /* not reached: the constants parse */
-
-        root = json_parse(version_json, len);
-        if (!json_is_object(root))
-                return -EBADMSG;
-        if (json_member_string(root, "ApiVersion", &server_s) < 0 || !server_s ||
-            !version_parse(server_s, &server))
-                return -EBADMSG;
-        /* Old daemons (Docker 1.11) have no MinAPIVersion: they accept anything older. */
-        if (json_member_string(root, "MinAPIVersion", &server_min_s) < 0)
+        if (!server_s || !version_parse(server_s, &server))
                 return -EBADMSG;
 
         chosen = version_cmp(server, ours_max) < 0 ? server : ours_max;
@@ -127,6 +116,29 @@ int docker_negotiate_version(const char *version_json, size_t len, char ret[stat
         if (n < 0 || n >= 16)
                 return -EINVAL; /* not reached: at most 6 digits each */
         return 0;
+}
+
+int docker_negotiate_version(const char *version_json, size_t len, char ret[static 16])
+{
+        json_auto_t *root = NULL;
+        const char *server_s, *server_min_s;
+
+        if (!version_json)
+                return -EINVAL;
+        root = json_parse(version_json, len);
+        if (!json_is_object(root))
+                return -EBADMSG;
+        if (json_member_string(root, "ApiVersion", &server_s) < 0)
+                return -EBADMSG;
+        /* Old daemons (Docker 1.11) have no MinAPIVersion: they accept anything older. */
+        if (json_member_string(root, "MinAPIVersion", &server_min_s) < 0)
+                return -EBADMSG;
+        return choose_version(server_s, server_min_s, ret);
+}
+
+int docker_negotiate_ping(const char *api_version, char ret[static 16])
+{
+        return choose_version(api_version, NULL, ret);
 }
 
 /* Labels cri-dockerd (and dockershim before it) set on what it creates. */

@@ -38,6 +38,15 @@
 int docker_negotiate_version(const char *version_json, size_t len, char ret[static 16]);
 
 /*
+ * The same from the API-Version header of GET /_ping, which Docker and podman
+ * send on every answer: cheap where /version is not (podman's runs dpkg-query or
+ * rpm for each of its components, a few seconds and tens of MiB each). The
+ * header says no minimum; a daemon that no longer speaks the version chosen
+ * refuses the lookups instead. -EBADMSG for NULL or a malformed version.
+ */
+int docker_negotiate_ping(const char *api_version, char ret[static 16]);
+
+/*
  * The body of GET /v1.xx/containers/{id}/json into *ret (container_meta_done() it):
  *   id       Id, required, 64 lowercase hex digits
  *   name     Name without its leading '/'

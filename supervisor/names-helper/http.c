@@ -5,6 +5,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -40,6 +41,7 @@ struct http_request {
         int abort_error;
         int grpc_status;
         char *grpc_message;
+        char api_version[16]; /* Docker's API-Version header; "" when none came */
         char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -91,6 +93,7 @@ static void request_finish(struct http_request *r, CURLcode code)
                 .body_len = r->body_len,
                 .grpc_status = r->grpc_status,
                 .grpc_message = r->grpc_message,
+                .api_version = r->api_version[0] ? r->api_version : NULL,
         };
 
         curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &resp.status);
@@ -276,7 +279,7 @@ static const char *header_value(const char *line, size_t len, const char *name, 
 }
 
 /* gRPC's status arrives as a header (trailers-only answer) or as a trailer; libcurl gives both
- * here. */
+ * here. Docker and podman say their API version in a header. */
 static size_t on_header(char *line, size_t size, size_t n, void *userdata)
 {
         struct http_request *r = userdata;
@@ -291,7 +294,9 @@ static size_t on_header(char *line, size_t size, size_t n, void *userdata)
                 free(r->grpc_message);
                 r->grpc_message = NULL;
                 (void) grpc_message_decode(v, vlen, &r->grpc_message);
-        }
+        } else if ((v = header_value(line, len, "api-version", &vlen)))
+                /* Longer than any version: kept cut, so that it does not parse. */
+                snprintf(r->api_version, sizeof(r->api_version), "%.*s", (int) vlen, v);
         return len;
 }
 

@@ -24,6 +24,7 @@ struct http_response {
         size_t body_len;
         int grpc_status;          /* -1 when the response carried none */
         const char *grpc_message; /* percent-decoded, or NULL */
+        const char *api_version;  /* Docker's and podman's API-Version header, or NULL */
         const char *detail;       /* libcurl's words for error, or NULL */
 };
 

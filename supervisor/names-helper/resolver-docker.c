@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Docker's Engine API (and podman's Docker-compatible one): the API version is
- * negotiated first (GET /version), then a container is GET /vX/containers/ID/json,
+ * negotiated first (GET /_ping's API-Version header; GET /version from a daemon
+ * that sends none), then a container is GET /vX/containers/ID/json,
  * and /vX/events streams starts, renames and removals so names follow without
  * polling. https://docs.docker.com/engine/api/
  */
@@ -119,18 +120,15 @@ static void start_events(struct runtime_api *rt)
                 rt->events_request = NULL;
 }
 
-static void on_version(const struct http_response *resp, void *userdata)
+/* r from the request (with its detail), or from the negotiation (detail NULL). */
+static void negotiated(struct runtime_api *rt, int r, const char *detail)
 {
-        struct runtime_api *rt = userdata;
-        char detail[256];
+        char why[256];
 
-        rt->version_request = NULL;
-        int r = resolver_response_error(resp, detail, sizeof(detail));
-        if (r >= 0) {
-                r = docker_negotiate_version(resp->body, resp->body_len, rt->api_version);
-                if (r < 0)
-                        snprintf(detail, sizeof(detail), "no API version we speak (%s .. %s): %s",
-                                 DOCKER_API_VERSION_MIN, DOCKER_API_VERSION_MAX, strerror(-r));
+        if (r < 0 && !detail) {
+                snprintf(why, sizeof(why), "no API version we speak (%s .. %s): %s",
+                         DOCKER_API_VERSION_MIN, DOCKER_API_VERSION_MAX, strerror(-r));
+                detail = why;
         }
         if (r < 0) {
                 rt->api_version[0] = '\0';
@@ -141,14 +139,54 @@ static void on_version(const struct http_response *resp, void *userdata)
         resolver_kick(rt->resolver);
 }
 
-static void start_version(struct runtime_api *rt)
+static void on_version(const struct http_response *resp, void *userdata)
 {
-        int r = http_get(rt->resolver->http, rt->socket, "/version",
-                         rt->resolver->config.timeout_usec, on_version, rt, &rt->version_request);
+        struct runtime_api *rt = userdata;
+        char detail[256];
+
+        rt->version_request = NULL;
+        int r = resolver_response_error(resp, detail, sizeof(detail));
+        if (r < 0)
+                negotiated(rt, r, detail);
+        else
+                negotiated(rt,
+                           docker_negotiate_version(resp->body, resp->body_len, rt->api_version),
+                           NULL);
+}
+
+static void request_version(struct runtime_api *rt, const char *path, http_done_fn done)
+{
+        int r = http_get(rt->resolver->http, rt->socket, path, rt->resolver->config.timeout_usec,
+                         done, rt, &rt->version_request);
         if (r < 0) {
                 rt->version_request = NULL;
                 resolver_runtime_failed(rt, r, NULL);
         }
+}
+
+/*
+ * Not /version first: podman answers it by asking the package manager about each
+ * of its components, seconds of dpkg-query and tens of MiB on a node that may be
+ * short of memory (bench-node d: 100 MiB of them alive at the kernel's OOM).
+ */
+static void on_ping(const struct http_response *resp, void *userdata)
+{
+        struct runtime_api *rt = userdata;
+        char detail[256];
+
+        rt->version_request = NULL;
+        int r = resolver_response_error(resp, detail, sizeof(detail));
+        if (r < 0)
+                negotiated(rt, r, detail);
+        else if (!resp->api_version)
+                request_version(rt, "/version", on_version);
+        else
+                negotiated(rt, docker_negotiate_ping(resp->api_version, rt->api_version), NULL);
+}
+
+static void start_version(struct runtime_api *rt)
+{
+        request_version(rt, "/_ping", on_ping);
 }
 
 static bool docker_ready(struct runtime_api *rt)

@@ -554,6 +554,44 @@ static void test_version_length(void **state)
         assert_int_equal(docker_negotiate_version(NULL, 10, v), -EINVAL);
 }
 
+/* GET /_ping's API-Version header: the same choice, with no minimum said. */
+static void test_version_ping(void **state)
+{
+        static const struct version_row rows[] = {
+                /* podman 4's compat API; our oldest; Docker 29, above our newest. */
+                {"1.41", 0, "1.41"},
+                {"1.24", 0, "1.24"},
+                {"1.52", 0, "1.47"},
+                {"1.100", 0, "1.47"},
+                {"1.23", -ENOTSUP, NULL},
+                {"1.9", -ENOTSUP, NULL},
+                /* The header as it came, trimmed: anything but "major.minor" is malformed. */
+                {"", -EBADMSG, NULL},
+                {"1.41 ", -EBADMSG, NULL},
+                {"v1.41", -EBADMSG, NULL},
+                {"1.041", -EBADMSG, NULL},
+                {"1", -EBADMSG, NULL},
+                /* A header longer than 15 bytes is cut there: its minor is then too long. */
+                {"1.1234567", -EBADMSG, NULL},
+                {NULL, -EBADMSG, NULL},
+        };
+        (void) state;
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                char v[16];
+                memset(v, SENTINEL, sizeof(v));
+                int r = docker_negotiate_ping(rows[i].json, v);
+                if (r != rows[i].ret)
+                        print_error("row %zu (%s): %d\n", i, rows[i].json ? rows[i].json : "NULL",
+                                    r);
+                assert_int_equal(r, rows[i].ret);
+                if (rows[i].want)
+                        assert_string_equal(v, rows[i].want);
+                else
+                        assert_true(UNTOUCHED(v));
+        }
+}
+
 /* Every strict prefix of a body that ends before its closing brace is malformed. */
 static void check_truncations(const char *path, int (*parse)(const char *, size_t))
 {
@@ -1251,6 +1289,7 @@ int main(void)
                 cmocka_unit_test(test_version_fixtures),
                 cmocka_unit_test(test_version_rows),
                 cmocka_unit_test(test_version_length),
+                cmocka_unit_test(test_version_ping),
                 cmocka_unit_test(test_truncated_bodies),
                 cmocka_unit_test(test_inspect_plain),
                 cmocka_unit_test(test_inspect_compose),
