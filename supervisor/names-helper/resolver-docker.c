@@ -139,20 +139,7 @@ static void negotiated(struct runtime_api *rt, int r, const char *detail)
         resolver_kick(rt->resolver);
 }
 
-static void on_version(const struct http_response *resp, void *userdata)
-{
-        struct runtime_api *rt = userdata;
-        char detail[256];
-
-        rt->version_request = NULL;
-        int r = resolver_response_error(resp, detail, sizeof(detail));
-        if (r < 0)
-                negotiated(rt, r, detail);
-        else
-                negotiated(rt,
-                           docker_negotiate_version(resp->body, resp->body_len, rt->api_version),
-                           NULL);
-}
+static void on_version(const struct http_response *resp, void *userdata);
 
 static void request_version(struct runtime_api *rt, const char *path, http_done_fn done)
 {
@@ -165,23 +152,37 @@ static void request_version(struct runtime_api *rt, const char *path, http_done_
 }
 
 /*
- * Not /version first: podman answers it by asking the package manager about each
- * of its components, seconds of dpkg-query and tens of MiB on a node that may be
- * short of memory (bench-node d: 100 MiB of them alive at the kernel's OOM).
+ * /_ping first, not /version: podman answers /version by asking the package
+ * manager about each of its components, seconds of dpkg-query and tens of MiB
+ * on a node that may be short of memory (bench-node d: 100 MiB of them alive at
+ * the kernel's OOM). /version only from a daemon whose /_ping says no version.
  */
-static void on_ping(const struct http_response *resp, void *userdata)
+static void answered(const struct http_response *resp, struct runtime_api *rt, bool pinged)
 {
-        struct runtime_api *rt = userdata;
         char detail[256];
 
         rt->version_request = NULL;
         int r = resolver_response_error(resp, detail, sizeof(detail));
         if (r < 0)
                 negotiated(rt, r, detail);
-        else if (!resp->api_version)
+        else if (pinged && !resp->api_version)
                 request_version(rt, "/version", on_version);
-        else
+        else if (pinged)
                 negotiated(rt, docker_negotiate_ping(resp->api_version, rt->api_version), NULL);
+        else
+                negotiated(rt,
+                           docker_negotiate_version(resp->body, resp->body_len, rt->api_version),
+                           NULL);
+}
+
+static void on_ping(const struct http_response *resp, void *userdata)
+{
+        answered(resp, userdata, true);
+}
+
+static void on_version(const struct http_response *resp, void *userdata)
+{
+        answered(resp, userdata, false);
 }
 
 static void start_version(struct runtime_api *rt)
