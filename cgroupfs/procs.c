@@ -2,6 +2,7 @@
 #include "procs.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,34 +142,75 @@ static int read_status(int proc_fd, pid_t pid, struct read_buf *buf, struct proc
         return 0;
 }
 
-int procs_snapshot_take(int dirfd, int proc_fd, bool smaps, uint64_t deadline_usec,
-                        struct proc_memory *top, size_t cap, struct procs_snapshot *ret)
+/* Read already: resumed after a process before the mark exited, the list moved up. */
+static bool kept(const struct procs_snapshot *s, pid_t pid)
+{
+        for (size_t i = 0; i < s->n_top; i++)
+                if (s->top[i].pid == pid)
+                        return true;
+        return false;
+}
+
+/*
+ * The pid on the line at *p of cgroup.procs, *p moved past it: 1, 0 at the
+ * end, -EINVAL for a line that is not a pid.
+ */
+static int next_pid(const char **p, pid_t *ret)
+{
+        char *end;
+
+        if (!*p || !**p)
+                return 0;
+        long pid = strtol(*p, &end, 10);
+        if (end == *p || *end != '\n' || pid <= 0 || pid > INT_MAX)
+                return -EINVAL;
+        *p = end + 1;
+        *ret = (pid_t) pid;
+        return 1;
+}
+
+/* Whether pid is listed: a resumed snapshot goes on after its mark, or from the first. */
+static bool listed(const char *text, pid_t pid)
+{
+        pid_t p;
+
+        while (pid && next_pid(&text, &p) > 0)
+                if (p == pid)
+                        return true;
+        return false;
+}
+
+int procs_snapshot_resume(int dirfd, int proc_fd, bool smaps, uint64_t deadline_usec,
+                          struct procs_snapshot *ret)
 {
         struct read_buf pids = {0}, buf = {0};
-        struct procs_snapshot s = {.top = top, .complete = true};
+        struct procs_snapshot s = *ret;
         int r = cg_read_at(dirfd, "cgroup.procs", &pids);
+        const char *at = r >= 0 ? pids.data : NULL;
+        bool before_mark = at && listed(at, s.mark);
+        pid_t pid;
 
-        for (const char *p = pids.data; r >= 0 && p && *p;) {
-                char *end;
-                long pid = strtol(p, &end, 10);
-                if (end == p || *end != '\n' || pid <= 0) {
-                        r = -EINVAL;
-                        break;
-                }
-                p = end + 1;
+        s.n_procs = 0;
+        s.complete = true;
+        while (r >= 0 && (r = next_pid(&at, &pid)) > 0) {
                 s.n_procs++;
+                if (before_mark) {
+                        before_mark = pid != s.mark;
+                        continue;
+                }
                 if (!s.complete || (deadline_usec && monotonic_usec() >= deadline_usec)) {
                         s.complete = false;
                         continue;
                 }
                 struct proc_memory m;
-                if (read_status(proc_fd, (pid_t) pid, &buf, &m) >= 0)
-                        keep_heaviest(top, cap, &s.n_top, &m);
+                s.mark = pid;
+                if (!kept(&s, pid) && read_status(proc_fd, pid, &buf, &m) >= 0)
+                        keep_heaviest(s.top, s.cap, &s.n_top, &m);
         }
-        for (size_t i = 0; r >= 0 && smaps && i < s.n_top; i++) {
+        for (size_t i = 0; r >= 0 && smaps && s.complete && i < s.n_top; i++) {
                 if (deadline_usec && monotonic_usec() >= deadline_usec)
                         break;
-                (void) proc_read_smaps(proc_fd, top[i].pid, &buf, &top[i]); /* unknown stays */
+                (void) proc_read_smaps(proc_fd, s.top[i].pid, &buf, &s.top[i]); /* unknown stays */
         }
         read_buf_free(&pids);
         read_buf_free(&buf);
@@ -176,4 +218,15 @@ int procs_snapshot_take(int dirfd, int proc_fd, bool smaps, uint64_t deadline_us
                 return r;
         *ret = s;
         return 0;
+}
+
+int procs_snapshot_take(int dirfd, int proc_fd, bool smaps, uint64_t deadline_usec,
+                        struct proc_memory *top, size_t cap, struct procs_snapshot *ret)
+{
+        struct procs_snapshot s = {.top = top, .cap = cap};
+        int r = procs_snapshot_resume(dirfd, proc_fd, smaps, deadline_usec, &s);
+
+        if (r >= 0)
+                *ret = s;
+        return r;
 }

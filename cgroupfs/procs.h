@@ -50,8 +50,10 @@ int proc_read_smaps(int proc_fd, pid_t pid, struct read_buf *buf, struct proc_me
 
 struct procs_snapshot {
         struct proc_memory *top; /* the largest by RSS + swap, largest first */
-        size_t n_top;            /* at most the capacity given to procs_snapshot_take */
+        size_t n_top;            /* at most cap, the capacity given to procs_snapshot_take */
+        size_t cap;              /* of top */
         size_t n_procs;          /* processes in the cgroup, read or not */
+        pid_t mark;              /* the last process read: a resumed snapshot goes on after it */
         bool complete;           /* every process read before the deadline */
 };
 
@@ -66,3 +68,14 @@ struct procs_snapshot {
  */
 int procs_snapshot_take(int dirfd, int proc_fd, bool smaps, uint64_t deadline_usec,
                         struct proc_memory *top, size_t cap, struct procs_snapshot *ret);
+
+/*
+ * Goes on with a snapshot the deadline cut short: the processes of cgroup.procs
+ * after its mark, merged into top (from the first, skipping those in top, if
+ * the mark exited meanwhile). Under a slow kernel a budget of a few
+ * milliseconds may read only the first processes each time; resumed, a large
+ * cgroup is read whole over several rounds. Returns as procs_snapshot_take; on
+ * error s is left as it was.
+ */
+int procs_snapshot_resume(int dirfd, int proc_fd, bool smaps, uint64_t deadline_usec,
+                          struct procs_snapshot *s);

@@ -8,6 +8,7 @@
 
 #define PROCS_KEPT          32
 #define PROCS_FRESH_USEC    UINT64_C(1000000)
+#define PROCS_RESUME_USEC   UINT64_C(5000000)
 #define AT_RISK_ETA_USEC    (60 * INT64_C(1000000))
 #define WATCH_BUDGET_USEC   UINT64_C(2000)
 #define GROWING_BYTES_PER_S (1024.0 * 1024.0)
@@ -24,8 +25,17 @@ static bool at_risk(const struct pipeline *p, const struct container *c,
         return p->node_short && c->policy.growth.rate_bytes_per_sec >= GROWING_BYTES_PER_S;
 }
 
+/*
+ * The rest of a snapshot the budget cut short within PROCS_RESUME_USEC of its
+ * start, or a fresh one: taken afresh each time, a slow kernel's few
+ * milliseconds would read the same first processes every round and never the
+ * runaway listed after them (story_leak_among_siblings under emulation). Its
+ * age counts from its start.
+ */
 static void snapshot(struct pipeline *p, struct container *c, bool smaps, uint64_t deadline)
 {
+        uint64_t now = p->now();
+
         if (p->proc_fd < 0)
                 return;
         if (!c->procs) {
@@ -33,16 +43,20 @@ static void snapshot(struct pipeline *p, struct container *c, bool smaps, uint64
                 if (!c->procs)
                         return;
         }
-        if (procs_snapshot_take(c->cg->dirfd, p->proc_fd, smaps, deadline, c->procs, PROCS_KEPT,
-                                &c->procs_snapshot) >= 0)
-                c->procs_usec = p->now();
+        if (c->procs_usec && !c->procs_snapshot.complete && now - c->procs_usec < PROCS_RESUME_USEC)
+                (void) procs_snapshot_resume(c->cg->dirfd, p->proc_fd, smaps, deadline,
+                                             &c->procs_snapshot);
+        else if (procs_snapshot_take(c->cg->dirfd, p->proc_fd, smaps, deadline, c->procs,
+                                     PROCS_KEPT, &c->procs_snapshot) >= 0)
+                c->procs_usec = now;
 }
 
 void kill_story_watch(struct pipeline *p, struct container *c, const struct policy_decision *d,
                       uint64_t now)
 {
-        if (now - c->procs_usec < PROCS_FRESH_USEC || now >= p->procs_round_deadline_usec ||
-            !at_risk(p, c, d))
+        bool fresh = now - c->procs_usec < PROCS_FRESH_USEC && c->procs_snapshot.complete;
+
+        if (fresh || now >= p->procs_round_deadline_usec || !at_risk(p, c, d))
                 return;
         uint64_t deadline = now + WATCH_BUDGET_USEC;
         /*

@@ -170,12 +170,82 @@ static void test_snapshot(void **state)
         free(dir);
 }
 
+/*
+ * A snapshot cut short goes on after the last process it read, without reading
+ * again the ones before; if that one exited, from the first, skipping those
+ * kept.
+ */
+static void test_snapshot_resume(void **state)
+{
+        char *dir = make_scratch(), proc[512];
+        struct proc_memory top[3];
+        struct procs_snapshot s;
+        (void) state;
+
+        snprintf(proc, sizeof(proc), "%s/proc", dir);
+        assert_int_equal(mkdir(proc, 0755), 0);
+        put_proc(proc, 10, "small", 100);
+        put_proc(proc, 11, "big", 9000);
+        put_proc(proc, 13, "middle", 500);
+        put_proc(proc, 14, "bigger", 20000);
+        int cg = open_dir(dir), pfd = open_dir(proc);
+        /* Nothing read before the deadline, then the rest: everything. */
+        write_file_at(dir, "cgroup.procs", "10\n11\n12\n13\n14\n");
+        assert_int_equal(procs_snapshot_take(cg, pfd, false, 1, top, 3, &s), 0);
+        assert_false(s.complete);
+        assert_int_equal(procs_snapshot_resume(cg, pfd, false, 0, &s), 0);
+        assert_true(s.complete);
+        assert_int_equal(s.n_procs, 5);
+        assert_int_equal(s.n_top, 3);
+        assert_string_equal(top[0].comm, "bigger");
+        assert_string_equal(top[2].comm, "middle");
+        /* Cut after 11 (as if): 12 to 14 are read, 10 and 11 not again. */
+        write_file_at(dir, "cgroup.procs", "10\n11\n");
+        assert_int_equal(procs_snapshot_take(cg, pfd, false, 0, top, 3, &s), 0);
+        assert_int_equal(s.mark, 11);
+        s.complete = false;
+        write_file_at(dir, "cgroup.procs", "10\n11\n12\n13\n14\n");
+        put_proc(proc, 15, "late", 1);
+        write_file_at(proc, "11/status", "Name:\tbig\nRssAnon:\t1 kB\n");
+        assert_int_equal(procs_snapshot_resume(cg, pfd, false, 0, &s), 0);
+        assert_true(s.complete);
+        assert_int_equal(s.n_procs, 5);
+        assert_int_equal(s.mark, 14);
+        assert_string_equal(top[0].comm, "bigger");
+        assert_string_equal(top[1].comm, "big");
+        assert_int_equal(top[1].rss_anon_bytes, 9000 * 1024);
+        assert_string_equal(top[2].comm, "middle");
+        /* The mark exited: from the first, 11 kept already and not read again. */
+        s.mark = 12;
+        s.n_top = 1; /* as if only "big" had been read */
+        top[0] = top[1];
+        s.complete = false;
+        write_file_at(dir, "cgroup.procs", "11\n13\n14\n15\n");
+        assert_int_equal(procs_snapshot_resume(cg, pfd, false, 0, &s), 0);
+        assert_int_equal(s.n_procs, 4);
+        assert_int_equal(s.n_top, 3);
+        assert_string_equal(top[0].comm, "bigger");
+        assert_string_equal(top[1].comm, "big");
+        assert_int_equal(top[1].rss_anon_bytes, 9000 * 1024);
+        assert_string_equal(top[2].comm, "middle");
+        /* A malformed list is an error, and the snapshot stays as it was. */
+        write_file_at(dir, "cgroup.procs", "11\nx\n");
+        s.complete = false;
+        assert_int_equal(procs_snapshot_resume(cg, pfd, false, 0, &s), -EINVAL);
+        assert_false(s.complete);
+        close(cg);
+        close(pfd);
+        rm_rf(dir);
+        free(dir);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_status),           cmocka_unit_test(test_status_kthread),
                 cmocka_unit_test(test_status_malformed), cmocka_unit_test(test_status_long_name),
                 cmocka_unit_test(test_smaps_rollup),     cmocka_unit_test(test_snapshot),
+                cmocka_unit_test(test_snapshot_resume),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
