@@ -169,7 +169,21 @@ static int next_pid(const char **p, pid_t *ret)
         return 1;
 }
 
-/* Whether pid is listed: a resumed snapshot goes on after its mark, or from the first. */
+/* The pids listed, or -EINVAL for a line that is not one. */
+static int count_pids(const char *text, size_t *ret)
+{
+        size_t n = 0;
+        pid_t p;
+        int r;
+
+        while ((r = next_pid(&text, &p)) > 0)
+                n++;
+        if (r < 0)
+                return r;
+        *ret = n;
+        return 0;
+}
+
 static bool listed(const char *text, pid_t pid)
 {
         pid_t p;
@@ -180,42 +194,57 @@ static bool listed(const char *text, pid_t pid)
         return false;
 }
 
+/* Those kept by earlier rounds that have left the cgroup since are no longer in it. */
+static void drop_gone(struct procs_snapshot *s, const char *text)
+{
+        size_t kept = 0;
+
+        for (size_t i = 0; i < s->n_top; i++)
+                if (listed(text, s->top[i].pid))
+                        s->top[kept++] = s->top[i];
+        s->n_top = kept;
+}
+
 int procs_snapshot_resume(int dirfd, int proc_fd, bool smaps, uint64_t deadline_usec,
                           struct procs_snapshot *ret)
 {
         struct read_buf pids = {0}, buf = {0};
         struct procs_snapshot s = *ret;
         int r = cg_read_at(dirfd, "cgroup.procs", &pids);
-        const char *at = r >= 0 ? pids.data : NULL;
-        bool before_mark = at && listed(at, s.mark);
+        const char *at = pids.data ? pids.data : "";
         pid_t pid;
 
-        s.n_procs = 0;
+        if (r >= 0)
+                r = count_pids(at, &s.n_procs);
+        if (r < 0) {
+                read_buf_free(&pids);
+                return r;
+        }
+        /* The list is whole: from here on nothing fails, and top may change. */
+        drop_gone(&s, at);
+        bool before_mark = listed(at, s.mark);
         s.complete = true;
-        while (r >= 0 && (r = next_pid(&at, &pid)) > 0) {
-                s.n_procs++;
+        while (next_pid(&at, &pid) > 0) {
                 if (before_mark) {
                         before_mark = pid != s.mark;
                         continue;
                 }
                 if (!s.complete || (deadline_usec && monotonic_usec() >= deadline_usec)) {
                         s.complete = false;
-                        continue;
+                        break;
                 }
                 struct proc_memory m;
                 s.mark = pid;
                 if (!kept(&s, pid) && read_status(proc_fd, pid, &buf, &m) >= 0)
                         keep_heaviest(s.top, s.cap, &s.n_top, &m);
         }
-        for (size_t i = 0; r >= 0 && smaps && s.complete && i < s.n_top; i++) {
+        for (size_t i = 0; smaps && s.complete && i < s.n_top; i++) {
                 if (deadline_usec && monotonic_usec() >= deadline_usec)
                         break;
                 (void) proc_read_smaps(proc_fd, s.top[i].pid, &buf, &s.top[i]); /* unknown stays */
         }
         read_buf_free(&pids);
         read_buf_free(&buf);
-        if (r < 0)
-                return r;
         *ret = s;
         return 0;
 }

@@ -54,7 +54,7 @@ struct procs_snapshot {
         size_t cap;              /* of top */
         size_t n_procs;          /* processes in the cgroup, read or not */
         pid_t mark;              /* the last process read: a resumed snapshot goes on after it */
-        bool complete;           /* every process read before the deadline */
+        bool complete;           /* every process listed read, in this round or those resumed */
 };
 
 /*
@@ -72,10 +72,12 @@ int procs_snapshot_take(int dirfd, int proc_fd, bool smaps, uint64_t deadline_us
 /*
  * Goes on with a snapshot the deadline cut short: the processes of cgroup.procs
  * after its mark, merged into top (from the first, skipping those in top, if
- * the mark exited meanwhile). Under a slow kernel a budget of a few
- * milliseconds may read only the first processes each time; resumed, a large
- * cgroup is read whole over several rounds. Returns as procs_snapshot_take; on
- * error s is left as it was.
+ * the mark exited meanwhile); those in top that have left the cgroup are
+ * dropped. Under a slow kernel a budget of a few milliseconds may read only the
+ * first processes each time; resumed, a large cgroup is read whole over several
+ * rounds, its figures of different ages (a process that joined the list before
+ * the mark waits for the next snapshot). Returns as procs_snapshot_take; on
+ * error s and its top are left as they were.
  */
 int procs_snapshot_resume(int dirfd, int proc_fd, bool smaps, uint64_t deadline_usec,
                           struct procs_snapshot *s);

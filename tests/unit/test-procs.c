@@ -199,40 +199,50 @@ static void test_snapshot_resume(void **state)
         assert_int_equal(s.n_top, 3);
         assert_string_equal(top[0].comm, "bigger");
         assert_string_equal(top[2].comm, "middle");
-        /* Cut after 11 (as if): 12 to 14 are read, 10 and 11 not again. */
-        write_file_at(dir, "cgroup.procs", "10\n11\n");
-        assert_int_equal(procs_snapshot_take(cg, pfd, false, 0, top, 3, &s), 0);
-        assert_int_equal(s.mark, 11);
+        /* Cut after 13 (as if), 10 read and left out of top by the cap: 12 and 14 are read,
+           10, 11 and 13 not again, though 10 and 11 grew since. */
+        write_file_at(dir, "cgroup.procs", "10\n11\n13\n");
+        assert_int_equal(procs_snapshot_take(cg, pfd, false, 0, top, 2, &s), 0);
+        assert_int_equal(s.mark, 13);
+        s.cap = 3;
         s.complete = false;
-        write_file_at(dir, "cgroup.procs", "10\n11\n12\n13\n14\n");
-        put_proc(proc, 15, "late", 1);
-        write_file_at(proc, "11/status", "Name:\tbig\nRssAnon:\t1 kB\n");
+        write_file_at(dir, "cgroup.procs", "10\n11\n13\n12\n14\n");
+        write_file_at(proc, "10/status", "Name:\tsmall\nRssAnon:\t50000 kB\n");
+        write_file_at(proc, "11/status", "Name:\tbig\nRssAnon:\t90000 kB\n");
         assert_int_equal(procs_snapshot_resume(cg, pfd, false, 0, &s), 0);
         assert_true(s.complete);
         assert_int_equal(s.n_procs, 5);
         assert_int_equal(s.mark, 14);
-        assert_string_equal(top[0].comm, "bigger");
-        assert_string_equal(top[1].comm, "big");
-        assert_int_equal(top[1].rss_anon_bytes, 9000 * 1024);
-        assert_string_equal(top[2].comm, "middle");
-        /* The mark exited: from the first, 11 kept already and not read again. */
-        s.mark = 12;
-        s.n_top = 1; /* as if only "big" had been read */
-        top[0] = top[1];
-        s.complete = false;
-        write_file_at(dir, "cgroup.procs", "11\n13\n14\n15\n");
-        assert_int_equal(procs_snapshot_resume(cg, pfd, false, 0, &s), 0);
-        assert_int_equal(s.n_procs, 4);
         assert_int_equal(s.n_top, 3);
         assert_string_equal(top[0].comm, "bigger");
         assert_string_equal(top[1].comm, "big");
         assert_int_equal(top[1].rss_anon_bytes, 9000 * 1024);
         assert_string_equal(top[2].comm, "middle");
-        /* A malformed list is an error, and the snapshot stays as it was. */
-        write_file_at(dir, "cgroup.procs", "11\nx\n");
+        /* The mark exited, and "bigger" with it: from the first, 11 and 13 kept and not read
+           again; 10 and 15 read afresh, 10 (grown) taking the place of the gone. */
+        put_proc(proc, 15, "late", 1);
+        s.mark = 12;
         s.complete = false;
+        write_file_at(dir, "cgroup.procs", "10\n11\n13\n15\n");
+        assert_int_equal(procs_snapshot_resume(cg, pfd, false, 0, &s), 0);
+        assert_true(s.complete);
+        assert_int_equal(s.n_procs, 4);
+        assert_int_equal(s.n_top, 3);
+        assert_string_equal(top[0].comm, "small");
+        assert_int_equal(top[0].rss_anon_bytes, 50000 * 1024);
+        assert_string_equal(top[1].comm, "big");
+        assert_int_equal(top[1].rss_anon_bytes, 9000 * 1024);
+        assert_string_equal(top[2].comm, "middle");
+        /* A malformed list is an error, and the snapshot and its top stay as they were. */
+        struct proc_memory before[3];
+        struct procs_snapshot was = s;
+        memcpy(before, top, sizeof(top));
+        write_file_at(dir, "cgroup.procs", "14\n10\nx\n");
+        s.complete = false;
+        was.complete = false;
         assert_int_equal(procs_snapshot_resume(cg, pfd, false, 0, &s), -EINVAL);
-        assert_false(s.complete);
+        assert_memory_equal(&s, &was, sizeof(s));
+        assert_memory_equal(top, before, sizeof(top));
         close(cg);
         close(pfd);
         rm_rf(dir);
