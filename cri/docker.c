@@ -138,6 +138,14 @@ int docker_negotiate_version(const char *version_json, size_t len, char ret[stat
 
 int docker_negotiate_ping(const char *api_version, char ret[static 16])
 {
+        struct api_version ours_max, server;
+
+        if (!version_parse(DOCKER_API_VERSION_MAX, &ours_max))
+                return -EINVAL; /* not reached: the constant parses */
+        if (!api_version || !version_parse(api_version, &server))
+                return -EBADMSG;
+        if (version_cmp(server, ours_max) > 0)
+                return -ERANGE;
         return choose_version(api_version, NULL, ret);
 }
 

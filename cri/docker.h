@@ -41,8 +41,9 @@ int docker_negotiate_version(const char *version_json, size_t len, char ret[stat
  * The same from the API-Version header of GET /_ping, which Docker and podman
  * send on every answer: cheap where /version is not (podman's runs dpkg-query or
  * rpm for each of its components, a few seconds and tens of MiB each). The
- * header says no minimum; a daemon that no longer speaks the version chosen
- * refuses the lookups instead. -EBADMSG for NULL or a malformed version.
+ * header says no minimum, which matters only when the daemon is newer than
+ * DOCKER_API_VERSION_MAX: then -ERANGE, and /version must say. -EBADMSG for
+ * NULL or a malformed version, -ENOTSUP as above.
  */
 int docker_negotiate_ping(const char *api_version, char ret[static 16]);
 

@@ -272,7 +272,7 @@ static const char *header_value(const char *line, size_t len, const char *name, 
         const char *end = line + len;
         while (v < end && (*v == ' ' || *v == '\t'))
                 v++;
-        while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+        while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
                 end--;
         *ret_len = (size_t) (end - v);
         return v;
@@ -287,8 +287,11 @@ static size_t on_header(char *line, size_t size, size_t n, void *userdata)
         const char *v;
         int status;
 
-        if ((v = header_value(line, len, "grpc-status", &vlen)) &&
-            grpc_status_parse(v, vlen, &status) >= 0)
+        if (len >= 5 && strncmp(line, "HTTP/", 5) == 0)
+                /* A new response (after a 100 Continue): what an earlier one said is not its. */
+                r->api_version[0] = '\0';
+        else if ((v = header_value(line, len, "grpc-status", &vlen)) &&
+                 grpc_status_parse(v, vlen, &status) >= 0)
                 r->grpc_status = status;
         else if ((v = header_value(line, len, "grpc-message", &vlen))) {
                 free(r->grpc_message);

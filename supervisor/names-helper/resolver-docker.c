@@ -155,7 +155,9 @@ static void request_version(struct runtime_api *rt, const char *path, http_done_
  * /_ping first, not /version: podman answers /version by asking the package
  * manager about each of its components, seconds of dpkg-query and tens of MiB
  * on a node that may be short of memory (bench-node d: 100 MiB of them alive at
- * the kernel's OOM). /version only from a daemon whose /_ping says no version.
+ * the kernel's OOM). /version only from a daemon whose /_ping says no version,
+ * or one newer than ours, whose minimum may be above what we speak (Docker's,
+ * which answers it from memory).
  */
 static void answered(const struct http_response *resp, struct runtime_api *rt, bool pinged)
 {
@@ -163,16 +165,20 @@ static void answered(const struct http_response *resp, struct runtime_api *rt, b
 
         rt->version_request = NULL;
         int r = resolver_response_error(resp, detail, sizeof(detail));
-        if (r < 0)
+        if (r < 0) {
                 negotiated(rt, r, detail);
-        else if (pinged && !resp->api_version)
-                request_version(rt, "/version", on_version);
-        else if (pinged)
-                negotiated(rt, docker_negotiate_ping(resp->api_version, rt->api_version), NULL);
+                return;
+        }
+        if (!pinged)
+                r = docker_negotiate_version(resp->body, resp->body_len, rt->api_version);
+        else if (resp->api_version)
+                r = docker_negotiate_ping(resp->api_version, rt->api_version);
         else
-                negotiated(rt,
-                           docker_negotiate_version(resp->body, resp->body_len, rt->api_version),
-                           NULL);
+                r = -ERANGE;
+        if (r == -ERANGE)
+                request_version(rt, "/version", on_version);
+        else
+                negotiated(rt, r, NULL);
 }
 
 static void on_ping(const struct http_response *resp, void *userdata)

@@ -554,15 +554,20 @@ static void test_version_length(void **state)
         assert_int_equal(docker_negotiate_version(NULL, 10, v), -EINVAL);
 }
 
-/* GET /_ping's API-Version header: the same choice, with no minimum said. */
+/* GET /_ping's API-Version header: the same choice, while the daemon is not newer than us. */
 static void test_version_ping(void **state)
 {
         static const struct version_row rows[] = {
-                /* podman 4's compat API; our oldest; Docker 29, above our newest. */
+                /* podman 4's compat API; our oldest and newest. */
                 {"1.41", 0, "1.41"},
                 {"1.24", 0, "1.24"},
-                {"1.52", 0, "1.47"},
-                {"1.100", 0, "1.47"},
+                {"1.47", 0, "1.47"},
+                /* Newer than ours (Docker 28, 29): its minimum, which only /version says,
+                   may be above what we speak. */
+                {"1.48", -ERANGE, NULL},
+                {"1.52", -ERANGE, NULL},
+                {"1.100", -ERANGE, NULL},
+                {"2.0", -ERANGE, NULL},
                 {"1.23", -ENOTSUP, NULL},
                 {"1.9", -ENOTSUP, NULL},
                 /* The header as it came, trimmed: anything but "major.minor" is malformed. */
