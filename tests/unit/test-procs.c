@@ -118,24 +118,32 @@ static void put_proc(const char *proc, int pid, const char *name, unsigned anon_
         write_file_at(dir, "status", text);
 }
 
+/* A scratch cgroup directory beside a /proc of four processes (pid 12 has none). */
+static char *make_procs(char *proc, size_t size)
+{
+        char *dir = make_scratch();
+
+        snprintf(proc, size, "%s/proc", dir);
+        assert_int_equal(mkdir(proc, 0755), 0);
+        put_proc(proc, 10, "small", 100);
+        put_proc(proc, 11, "big", 9000);
+        put_proc(proc, 13, "middle", 500);
+        put_proc(proc, 14, "bigger", 20000);
+        return dir;
+}
+
 /*
  * Five processes, one gone before it was read: the three heaviest kept,
  * heaviest first, and all five counted.
  */
 static void test_snapshot(void **state)
 {
-        char *dir = make_scratch(), proc[512];
+        char proc[512], *dir = make_procs(proc, sizeof(proc));
         struct proc_memory top[3];
         struct procs_snapshot s;
         (void) state;
 
-        snprintf(proc, sizeof(proc), "%s/proc", dir);
-        assert_int_equal(mkdir(proc, 0755), 0);
         write_file_at(dir, "cgroup.procs", "10\n11\n12\n13\n14\n");
-        put_proc(proc, 10, "small", 100);
-        put_proc(proc, 11, "big", 9000);
-        put_proc(proc, 13, "middle", 500);
-        put_proc(proc, 14, "bigger", 20000);
         int cg = open_dir(dir), pfd = open_dir(proc);
         assert_int_equal(procs_snapshot_take(cg, pfd, true, 0, top, 3, &s), 0);
         assert_int_equal(s.n_procs, 5);
@@ -177,17 +185,11 @@ static void test_snapshot(void **state)
  */
 static void test_snapshot_resume(void **state)
 {
-        char *dir = make_scratch(), proc[512];
+        char proc[512], *dir = make_procs(proc, sizeof(proc));
         struct proc_memory top[3];
         struct procs_snapshot s;
         (void) state;
 
-        snprintf(proc, sizeof(proc), "%s/proc", dir);
-        assert_int_equal(mkdir(proc, 0755), 0);
-        put_proc(proc, 10, "small", 100);
-        put_proc(proc, 11, "big", 9000);
-        put_proc(proc, 13, "middle", 500);
-        put_proc(proc, 14, "bigger", 20000);
         int cg = open_dir(dir), pfd = open_dir(proc);
         /* Nothing read before the deadline, then the rest: everything. */
         write_file_at(dir, "cgroup.procs", "10\n11\n12\n13\n14\n");
