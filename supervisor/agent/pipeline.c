@@ -114,6 +114,7 @@ static struct policy_input policy_input_of(const struct pipeline *p, const struc
                 .now_usec = now,
                 .current_bytes = s->current_bytes,
                 .unreclaimable_bytes = memcg_unreclaimable_bytes(s),
+                .mapped_bytes = s->stat.file_mapped,
                 .swap_bytes = s->swap_current_bytes,
                 .swap_limit_bytes = swap_limit(p, s),
                 .max_bytes = s->max_bytes,

@@ -478,6 +478,7 @@ json_t *event_kill_evidence(const struct policy_state *s, const struct policy_ev
         }
         return JSON_OBJECT(
                 {"evidence", JSON_OBJECT({"footprint_bytes", json_u64(e->footprint_bytes)},
+                                         {"held_bytes", json_u64(e->held_bytes)},
                                          {"capacity_bytes", json_u64(e->capacity_bytes)},
                                          {"margin_bytes", json_u64(e->margin_bytes)},
                                          {"window_usec", json_u64(e->window_usec)},

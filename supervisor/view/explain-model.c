@@ -187,6 +187,8 @@ static void parse_evidence(json_t *v, struct explain_evidence *ret)
 {
         *ret = (struct explain_evidence){0};
         (void) get_u64(v, "footprint_bytes", &ret->footprint_bytes);
+        if (!get_u64(v, "held_bytes", &ret->held_bytes))
+                ret->held_bytes = ret->footprint_bytes;
         (void) get_u64(v, "capacity_bytes", &ret->capacity_bytes);
         (void) get_u64(v, "margin_bytes", &ret->margin_bytes);
         (void) get_u64(v, "window_usec", &ret->window_usec);
