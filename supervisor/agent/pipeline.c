@@ -105,6 +105,16 @@ static uint64_t swap_limit(const struct pipeline *p, const struct memcg_sample *
         return s->swap_max_bytes < node ? s->swap_max_bytes : node;
 }
 
+/*
+ * file_mapped counts mapped tmpfs and shared memory too, which the footprint
+ * has already (shmem): what is left is code and mapped files. Shmem that is
+ * not mapped makes it an underestimate, the safe side.
+ */
+static uint64_t mapped_code(const struct memcg_sample *s)
+{
+        return s->stat.file_mapped > s->stat.shmem ? s->stat.file_mapped - s->stat.shmem : 0;
+}
+
 static struct policy_input policy_input_of(const struct pipeline *p, const struct container *c,
                                            uint64_t now)
 {
@@ -114,7 +124,7 @@ static struct policy_input policy_input_of(const struct pipeline *p, const struc
                 .now_usec = now,
                 .current_bytes = s->current_bytes,
                 .unreclaimable_bytes = memcg_unreclaimable_bytes(s),
-                .mapped_bytes = s->stat.file_mapped,
+                .mapped_bytes = mapped_code(s),
                 .swap_bytes = s->swap_current_bytes,
                 .swap_limit_bytes = swap_limit(p, s),
                 .max_bytes = s->max_bytes,

@@ -77,9 +77,10 @@ static uint64_t footprint(const struct policy_input *in)
 
 /*
  * What the kernel cannot free at memory.max: the footprint, and the file pages
- * its tasks have mapped, up to two margins: their code, which reclaim unmaps
- * only to see it faulted straight back (a large mapping of data is page cache
- * like any other, hence the bound); never more than memory.current (and swap).
+ * its tasks have mapped (shmem is in the footprint already), up to two margins:
+ * their code, which reclaim unmaps only to see it faulted straight back (a
+ * large mapping of data is page cache like any other, hence the bound); never
+ * more than memory.current (and swap).
  * Counting the footprint alone, runaways lost the race to the kernel with
  * memory.current at the limit and the footprint 0.6-1.3 MiB short of the line
  * (bench-verdicts shmem-64 and fork-4, one run in five each).

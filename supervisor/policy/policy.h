@@ -93,7 +93,7 @@ struct policy_input {
         uint64_t now_usec;
         uint64_t current_bytes;
         uint64_t unreclaimable_bytes; /* anon + shmem + kernel memory slab cannot give back */
-        uint64_t mapped_bytes;        /* file pages mapped by its tasks: their code, mostly */
+        uint64_t mapped_bytes;        /* file pages mapped by its tasks, not shmem: code, mostly */
         uint64_t swap_bytes;          /* memory.swap.current */
         uint64_t swap_limit_bytes;    /* what it may have in swap: swap.max within the node's */
         uint64_t max_bytes;           /* CG_VALUE_MAX: no limit, nothing to enforce */
