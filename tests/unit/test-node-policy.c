@@ -187,6 +187,17 @@ static uint64_t first_rule_on_noisy_leak(struct sim *s, uint64_t from_ms, uint64
         return t;
 }
 
+/* From a fresh start, sampled every step_ms: a trajectory once its history reaches half way
+   into the third third, at 25 s (36 s at most); returns when. */
+static uint64_t judged_a_leak(struct sim *s, uint64_t step_ms)
+{
+        uint64_t t = first_rule_on_noisy_leak(s, 0, step_ms);
+
+        assert_int_equal(s->last.rule, NODE_RULE_TRAJECTORY);
+        assert_true(t >= 25000 && t <= 36000);
+        return t;
+}
+
 static void test_noisy_leak(void **unused)
 {
         struct sim s;
@@ -194,10 +205,7 @@ static void test_noisy_leak(void **unused)
         (void) unused;
 
         sim_init(&s, "noisy leak");
-        t = first_rule_on_noisy_leak(&s, 0, 100);
-        assert_int_equal(s.last.rule, NODE_RULE_TRAJECTORY);
-        /* Its history reaches half way into the third third at 25 s. */
-        assert_true(t >= 25000 && t <= 36000);
+        judged_a_leak(&s, 100);
         assert_true(fabs(s.last.evidence.fall_bytes_per_sec - 4.0 * MiB) < 0.5 * MiB);
 
         sim_init(&s, "noisy steady");
@@ -219,9 +227,7 @@ static void test_leak_sampling_and_action(void **unused)
         (void) unused;
 
         sim_init(&s, "leak every 2 s");
-        t = first_rule_on_noisy_leak(&s, 0, 2000);
-        assert_int_equal(s.last.rule, NODE_RULE_TRAJECTORY);
-        assert_true(t >= 25000 && t <= 36000);
+        t = judged_a_leak(&s, 2000);
 
         node_acted(&s.cfg, &s.state, (T0_MS + t) * 1000);
         uint64_t acted = t;
