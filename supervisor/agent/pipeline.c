@@ -131,6 +131,7 @@ static struct policy_input policy_input_of(const struct pipeline *p, const struc
                 .high_bytes = s->high_bytes,
                 .high_events = s->events.high,
                 .max_events = s->events.max,
+                .oom_kills = s->events.oom_kill,
                 .psi_full_total_usec = s->psi.has_full ? s->psi.full.total_usec : 0,
                 .refaults = s->stat.workingset_refault_anon + s->stat.workingset_refault_file,
                 .limits_written_usec = c->limits_written_usec,

@@ -25,12 +25,13 @@
  *    would OOM-kill within the next megabyte.
  *  - A band that only holds back page cache is given back; it comes back when
  *    the footprint climbs toward it again.
- *  - A band a workload settled above (no rise of a quarter band for 5 s), or
- *    that pins it (stalling, not growing), rises to two margins under
- *    memory.max: a workload living at 97-99 % is not throttled for good, and one
- *    pinned at the top is stuck. A workload that reached the guard line and came
- *    back a band below it by itself frees what it takes (a collector's
- *    sawtooth): its band goes to the top too, and stays there.
+ *  - A band that pins a workload (stalling, not growing) rises to two margins
+ *    under memory.max, where one still pinned is stuck. A band a workload
+ *    settled above (no rise of a quarter band for 5 s) rises there too, or a
+ *    margin above the footprint when that is higher, up to the kill line: a
+ *    workload living at 97-99 % is not throttled for good. A workload that reached the guard line
+ * and came back a band below it by itself frees what it takes (a collector's sawtooth): its band
+ * goes to the top too, and stays there.
  *  - Someone else's memory.high is theirs: no band where one is set, none while
  *    limits are still being written (runtimes write memory.max, then
  *    memory.high), and the band is given up as soon as its owner writes one.
@@ -100,6 +101,7 @@ struct policy_input {
         uint64_t high_bytes;          /* memory.high as the kernel has it now */
         uint64_t high_events;
         uint64_t max_events;
+        uint64_t oom_kills; /* memory.events oom_kill */
         uint64_t psi_full_total_usec;
         uint64_t refaults;            /* workingset_refault_anon + workingset_refault_file */
         uint64_t limits_written_usec; /* when its owner last wrote a limit; 0: long ago */
@@ -143,6 +145,8 @@ struct policy_state {
         bool met_guard_line;        /* the footprint reached the guard line ... */
         bool receded;               /* ... and came back a band below it by itself */
         uint64_t recede_max_bytes;  /* the memory.max the two were measured against */
+        uint64_t last_oom_kills;    /* memory.events oom_kill as last seen ... */
+        uint64_t oom_killed_usec;   /* ... and when it last rose: a fall then is the kernel's */
         struct growth growth;
 
         /* The kernel holding it back: when high and max events last rose, and since when. */
