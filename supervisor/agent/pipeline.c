@@ -115,6 +115,14 @@ static uint64_t mapped_code(const struct memcg_sample *s)
         return s->stat.file_mapped > s->stat.shmem ? s->stat.file_mapped - s->stat.shmem : 0;
 }
 
+/* What reclaim takes at memory.max short of swapping: page cache and reclaimable slab. */
+static uint64_t reclaimable(const struct memcg_sample *s)
+{
+        uint64_t cache = s->stat.file > s->stat.shmem ? s->stat.file - s->stat.shmem : 0;
+
+        return cache + s->stat.slab_reclaimable;
+}
+
 static struct policy_input policy_input_of(const struct pipeline *p, const struct container *c,
                                            uint64_t now)
 {
@@ -125,6 +133,7 @@ static struct policy_input policy_input_of(const struct pipeline *p, const struc
                 .current_bytes = s->current_bytes,
                 .unreclaimable_bytes = memcg_unreclaimable_bytes(s),
                 .mapped_bytes = mapped_code(s),
+                .reclaimable_bytes = reclaimable(s),
                 .swap_bytes = s->swap_current_bytes,
                 .swap_limit_bytes = swap_limit(p, s),
                 .max_bytes = s->max_bytes,

@@ -19,10 +19,11 @@
  *    with the square of the overage). A runaway crawls through the band and
  *    keeps the kernel counting "high" events; a workload that stops inside it is
  *    not delayed at all once it stopped.
- *  - The kill: the footprint, with the code its tasks run from, within
- *    limit_margin of memory.max (plus the swap it may still use) and still
- *    growing while the kernel holds it back. That is a container the kernel
- *    would OOM-kill within the next megabyte.
+ *  - The kill: what reclaim cannot take (the footprint, the code its tasks run
+ *    from, charges memory.stat does not show yet) within limit_margin of
+ *    memory.max (plus the swap it may still use) and still growing while the
+ *    kernel holds it back. That is a container the kernel would OOM-kill within
+ *    the next megabyte.
  *  - A band that only holds back page cache is given back; it comes back when
  *    the footprint climbs toward it again.
  *  - A band that pins a workload (stalling, not growing) rises to two margins
@@ -95,6 +96,7 @@ struct policy_input {
         uint64_t current_bytes;
         uint64_t unreclaimable_bytes; /* anon + shmem + kernel memory slab cannot give back */
         uint64_t mapped_bytes;        /* file pages mapped by its tasks, not shmem: code, mostly */
+        uint64_t reclaimable_bytes;   /* page cache (file less shmem) and reclaimable slab */
         uint64_t swap_bytes;          /* memory.swap.current */
         uint64_t swap_limit_bytes;    /* what it may have in swap: swap.max within the node's */
         uint64_t max_bytes;           /* CG_VALUE_MAX: no limit, nothing to enforce */
@@ -161,7 +163,7 @@ struct policy_state {
 /* The numbers a decision rested on, for its event. */
 struct policy_evidence {
         uint64_t footprint_bytes;
-        uint64_t held_bytes;     /* and the code its tasks run from: what the limit is judged on */
+        uint64_t held_bytes;     /* what reclaim cannot take: what the limit is judged on */
         uint64_t capacity_bytes; /* memory.max + the swap it may use */
         uint64_t margin_bytes;
         uint64_t window_usec;        /* the span the figures below cover */

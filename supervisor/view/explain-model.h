@@ -95,7 +95,7 @@ struct explain_numbers {
 
 struct explain_evidence {
         uint64_t footprint_bytes, capacity_bytes, margin_bytes, window_usec, grown_bytes;
-        uint64_t held_bytes; /* the footprint and its tasks' code; the footprint in older events */
+        uint64_t held_bytes; /* what reclaim could not take; the footprint in older events */
         uint64_t high_events, max_events, refaults;
         double psi_full_pct;
 };

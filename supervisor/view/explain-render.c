@@ -385,15 +385,17 @@ static void rule_runaway(const struct explain *e, char *buf, size_t size, size_t
         char a[BYTES_STR_MAX], b[BYTES_STR_MAX], c[BYTES_STR_MAX], g[BYTES_STR_MAX], d[32];
 
         /* Older events say no held_bytes: the footprint then. */
-        bool code = v->held_bytes > v->footprint_bytes;
+        bool more = v->held_bytes > v->footprint_bytes;
 
         cat(buf, size, n,
             " At the %s %s was %s of the %s it may use, within the %s margin, and "
             "still growing (%s in the last %s) while the kernel held it back (%llu memory.high "
             "and %llu memory.max events): the kernel's OOM killer would have been next.",
             event_noun(e),
-            code ? "its footprint with the code its tasks run from" : "its footprint",
-            bytes(code ? v->held_bytes : v->footprint_bytes, a), bytes(v->capacity_bytes, b),
+            more ? "what reclaim could not take (its footprint, its tasks' code, charges not yet "
+                   "in memory.stat)"
+                 : "its footprint",
+            bytes(more ? v->held_bytes : v->footprint_bytes, a), bytes(v->capacity_bytes, b),
             bytes(v->margin_bytes, c), bytes(v->grown_bytes, g),
             duration(v->window_usec, d, sizeof(d)), (unsigned long long) v->high_events,
             (unsigned long long) v->max_events);
