@@ -25,8 +25,6 @@
  * rises 0.2 % every 3 s, a twentieth of a band).
  */
 #define SETTLED_USEC (5 * UINT64_C(1000000))
-/* The memory an OOM-killed task held is uncharged within this of the kill (the OOM reaper). */
-#define OOM_FALL_USEC (2 * UINT64_C(1000000))
 
 void policy_config_defaults(struct policy_config *c)
 {
@@ -91,12 +89,12 @@ static uint64_t footprint(const struct policy_input *in)
  * charged before it is zeroed and counted as anon only once mapped; with
  * several tasks faulting, the kernel OOM-killed fork-4 with 2 MiB charged that
  * memory.stat did not show, the footprint 2.1 MiB short of memory.max (19 of
- * the kernel-alone OOM reports show the same 2 MiB). memory.stat also lags
- * memory.current by what the kernel has not flushed of its per-CPU counters
- * (a few hundred KiB at most on the test VM), counted as held too: a workload
- * pays for it only at memory.max with less than a margin of cache left, a
- * megabyte from the kernel's own OOM kill. Never more than memory.current,
- * plus swap.
+ * the kernel-alone OOM reports show the same 2 MiB). That difference also
+ * holds what the kernel has not flushed of its per-CPU counters (more with more
+ * CPUs), its per-CPU charge stock, swap cache and socket buffers: it counts up
+ * to two margins, so a workload pays for them only at memory.max with its page
+ * cache squeezed under a margin and its footprint within three margins of the
+ * limit. Never more than memory.current, plus swap.
  */
 static uint64_t held_at_limit(const struct policy_config *c, const struct policy_input *in)
 {
@@ -106,6 +104,9 @@ static uint64_t held_at_limit(const struct policy_config *c, const struct policy
         uint64_t counted = in->unreclaimable_bytes + code;
         uint64_t left = in->current_bytes > cache ? in->current_bytes - cache : 0;
         uint64_t held = counted > left ? counted : left;
+
+        if (held > counted + bound)
+                held = counted + bound;
 
         return (held < in->current_bytes ? held : in->current_bytes) + in->swap_bytes;
 }
@@ -260,14 +261,15 @@ static void update_settle(const struct policy_config *c, struct policy_state *s,
  * (bench-verdicts sawtooth: to 97 % and back to half, eight times, throttled at
  * the band on every climb, 0.91 of its work). A runaway never comes back, but
  * the kernel's OOM kill of one of its processes brings it down a band too
- * (bench-verdicts fork-4, the run the kernel won): a fall within OOM_FALL_USEC
- * of an oom_kill is not its own, and the guard line is to be met again after it.
+ * (bench-verdicts fork-4, the run the kernel won): after an oom_kill, the fall
+ * is the kernel's, however long the victim takes to exit, and the guard line is
+ * to be met again once the footprint is a band below it.
  */
 static void update_receded(const struct policy_config *c, struct policy_state *s,
                            const struct policy_input *in, bool first)
 {
         if (!first && in->oom_kills > s->last_oom_kills)
-                s->oom_killed_usec = in->now_usec;
+                s->oom_fall_pending = true;
         s->last_oom_kills = in->oom_kills;
         if (in->max_bytes == CG_VALUE_MAX)
                 return;
@@ -276,15 +278,16 @@ static void update_receded(const struct policy_config *c, struct policy_state *s
                 s->met_guard_line = s->receded = false;
                 s->recede_max_bytes = in->max_bytes;
         }
-        if (rose_within(s->oom_killed_usec, in->now_usec, OOM_FALL_USEC)) {
-                s->met_guard_line = false;
-                return;
-        }
         uint64_t guard = policy_guard_high(c, in->max_bytes), f = footprint(in);
-        if (f + c->push_step_bytes >= guard)
+        bool band_below = f + guard_band_bytes(c, in->max_bytes) <= guard;
+        if (s->oom_fall_pending) {
+                s->met_guard_line = false;
+                s->oom_fall_pending = !band_below;
+        } else if (f + c->push_step_bytes >= guard) {
                 s->met_guard_line = true;
-        else if (s->met_guard_line && f + guard_band_bytes(c, in->max_bytes) <= guard)
+        } else if (s->met_guard_line && band_below) {
                 s->receded = true;
+        }
 }
 
 /* A counter already above zero when first seen (say, after a restart) is history. */
@@ -594,41 +597,42 @@ static bool band_pinned(const struct policy_config *c, const struct policy_state
 
 /*
  * Where the band goes for a workload settled at or above it: its top, or a
- * margin above what it holds in memory when that is higher, never above the
- * kill line (bench-verdicts hold-99: a working set of 254.2 MiB above the top
- * at 253.9 was throttled for good, 0.91 of its work). A runaway from there is
- * throttled at the line at the latest. 0 for a limit too small for two margins.
+ * margin above what it holds in memory when that is higher, a charge batch under
+ * the kill line at most, so that a runaway from there is still throttled before
+ * it (bench-verdicts hold-99: a working set of 254.2 MiB above the top at 253.9
+ * was throttled for good, 0.91 of its work). Not above the top while it stalls:
+ * pinned there is stuck_at_high's to prove. 0 for a limit too small for two
+ * margins.
  */
-static uint64_t settled_high(const struct policy_config *c, const struct policy_input *in)
+static uint64_t settled_high(const struct policy_config *c, const struct policy_input *in,
+                             const struct policy_evidence *e)
 {
         uint64_t top = band_top(c, in->max_bytes), margin = policy_limit_margin(c, in->max_bytes);
-        uint64_t line = (in->max_bytes - margin) / PAGE_BYTES * PAGE_BYTES;
+
+        if (top == 0 || e->psi_full_permyriad >= c->stall_full_permyriad)
+                return top;
+        uint64_t below_line =
+                (in->max_bytes - margin - c->push_step_bytes) / PAGE_BYTES * PAGE_BYTES;
         uint64_t above =
                 (in->unreclaimable_bytes + margin + PAGE_BYTES - 1) / PAGE_BYTES * PAGE_BYTES;
-        uint64_t high = above > top ? above : top;
+        uint64_t high = above < below_line ? above : below_line;
 
-        if (top == 0)
-                return 0;
-        return high < line ? high : line;
+        return high > top ? high : top;
 }
 
 /*
  * At or above cgmem's band, settled there: the band taxes every allocation of a
  * workload that lives at 97-99 % (bench-verdicts: creep did 0.66 of its work,
  * hold-98 0.91) and keeps nothing slow any more. It rises (settled_high);
- * should the workload run away from there, it is throttled at the kill line and
- * killed pushing at it. Above the top, only while it does not stall: pinned
- * there is stuck_at_high's to prove, not a reason to give way again.
+ * should the workload run away from there, it is throttled under the kill line
+ * and killed pushing at it.
  */
 static bool band_settled(const struct policy_config *c, const struct policy_state *s,
                          const struct policy_input *in, const struct policy_evidence *e)
 {
-        bool stalling = e->psi_full_permyriad >= c->stall_full_permyriad;
-
-        return s->band_high_bytes < settled_high(c, in) &&
+        return s->band_high_bytes < settled_high(c, in, e) &&
                in->unreclaimable_bytes + c->push_step_bytes >= s->band_high_bytes &&
-               in->now_usec - s->settle_since_usec >= SETTLED_USEC &&
-               (band_below_top(c, s, in->max_bytes) || !stalling);
+               in->now_usec - s->settle_since_usec >= SETTLED_USEC;
 }
 
 /*
@@ -689,7 +693,7 @@ static void evaluate_band(const struct policy_config *c, struct policy_state *s,
         } else if (band_pinned(c, s, in, &d->evidence)) {
                 raise_band(s, in, d, REASON_BAND_PINNED, band_top(c, in->max_bytes));
         } else if (band_settled(c, s, in, &d->evidence)) {
-                raise_band(s, in, d, REASON_BAND_SETTLED, settled_high(c, in));
+                raise_band(s, in, d, REASON_BAND_SETTLED, settled_high(c, in, &d->evidence));
         } else if (band_receded(c, s, in)) {
                 raise_band(s, in, d, REASON_BAND_RECEDED, band_top(c, in->max_bytes));
         } else if (band_back_down(c, s, in)) {

@@ -28,11 +28,13 @@
  *    the footprint climbs toward it again.
  *  - A band that pins a workload (stalling, not growing) rises to two margins
  *    under memory.max, where one still pinned is stuck. A band a workload
- *    settled above (no rise of a quarter band for 5 s) rises there too, or a
- *    margin above the footprint when that is higher, up to the kill line: a
- *    workload living at 97-99 % is not throttled for good. A workload that reached the guard line
- * and came back a band below it by itself frees what it takes (a collector's sawtooth): its band
- * goes to the top too, and stays there.
+ *    settled above (no rise of a quarter band for 5 s) rises there too, or,
+ *    while it does not stall, a margin above what it holds in memory when that
+ *    is higher, up to a charge batch under the kill line: a workload living at
+ *    97-99 % is not throttled for good. A workload that reached the guard line
+ *    and came back a band below it by itself (not by the kernel's OOM kill)
+ *    frees what it takes (a collector's sawtooth): its band goes to the top
+ *    too, and stays there.
  *  - Someone else's memory.high is theirs: no band where one is set, none while
  *    limits are still being written (runtimes write memory.max, then
  *    memory.high), and the band is given up as soon as its owner writes one.
@@ -147,8 +149,8 @@ struct policy_state {
         bool met_guard_line;        /* the footprint reached the guard line ... */
         bool receded;               /* ... and came back a band below it by itself */
         uint64_t recede_max_bytes;  /* the memory.max the two were measured against */
-        uint64_t last_oom_kills;    /* memory.events oom_kill as last seen ... */
-        uint64_t oom_killed_usec;   /* ... and when it last rose: a fall then is the kernel's */
+        uint64_t last_oom_kills;    /* memory.events oom_kill as last seen */
+        bool oom_fall_pending;      /* the kernel OOM-killed in it: the fall that follows is its */
         struct growth growth;
 
         /* The kernel holding it back: when high and max events last rose, and since when. */
