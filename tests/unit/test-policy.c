@@ -502,18 +502,24 @@ static void test_fill_and_hold_99(void **unused)
 
 /*
  * fork-4 (bench-verdicts), the run the kernel won: at the guard line, then the
- * kernel OOM-kills one of its processes and the footprint falls two bands. That
- * is no recede: the band stays where it was and the next climb is throttled.
+ * kernel OOM-kills one of its processes (fp_after: the footprint the next sample
+ * shows) and the footprint falls two bands. That is no recede: the band stays
+ * where it was and the next climb is throttled.
  */
+static void oom_killed_at_guard(struct sim *s, const char *name, uint64_t fp_after)
+{
+        banded_256(s, name, MiB);
+        span_none(s, 100, 1000, 100, MiB, GUARD_256M, OBS());
+        sim_at(s, 1100, &OBS(.fp = fp_after, .cur = MAX_256M, .oom_kill = 1));
+        expect_none(s);
+}
+
 static void test_oom_kill_is_no_recede(void **unused)
 {
         struct sim s;
         (void) unused;
 
-        banded_256(&s, "oom kill no recede", MiB);
-        span_none(&s, 100, 1000, 100, MiB, GUARD_256M, OBS());
-        sim_at(&s, 1100, &OBS(.fp = GUARD_256M - 20 * MiB, .cur = MAX_256M, .oom_kill = 1));
-        expect_none(&s);
+        oom_killed_at_guard(&s, "oom kill no recede", GUARD_256M - 20 * MiB);
         span_none(&s, 1200, 2000, 100, GUARD_256M - 20 * MiB, GUARD_256M - 25 * MiB, OBS());
         span_none(&s, 2100, 4000, 100, GUARD_256M - 25 * MiB, GUARD_256M - 5 * MiB, OBS());
         assert_int_equal(s.high, GUARD_256M);
@@ -525,10 +531,7 @@ static void test_slow_oom_fall_is_no_recede(void **unused)
         struct sim s;
         (void) unused;
 
-        banded_256(&s, "slow oom fall", MiB);
-        span_none(&s, 100, 1000, 100, MiB, GUARD_256M, OBS());
-        sim_at(&s, 1100, &OBS(.fp = GUARD_256M, .cur = MAX_256M, .oom_kill = 1));
-        expect_none(&s);
+        oom_killed_at_guard(&s, "slow oom fall", GUARD_256M);
         span_none(&s, 1200, 3500, 100, GUARD_256M, GUARD_256M, OBS());
         span_none(&s, 3600, 4000, 100, GUARD_256M - 20 * MiB, GUARD_256M - 25 * MiB, OBS());
         assert_int_equal(s.high, GUARD_256M);
