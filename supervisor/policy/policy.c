@@ -26,6 +26,17 @@
  */
 #define SETTLED_USEC (5 * UINT64_C(1000000))
 
+/* A value for memory.high, rounded to a whole page (PAGE_BYTES). */
+static uint64_t page_down(uint64_t bytes)
+{
+        return bytes / PAGE_BYTES * PAGE_BYTES;
+}
+
+static uint64_t page_up(uint64_t bytes)
+{
+        return page_down(bytes + PAGE_BYTES - 1);
+}
+
 void policy_config_defaults(struct policy_config *c)
 {
         *c = (struct policy_config){
@@ -61,7 +72,7 @@ static uint64_t guard_band_bytes(const struct policy_config *c, uint64_t max_byt
 
 uint64_t policy_guard_high(const struct policy_config *c, uint64_t max_bytes)
 {
-        return (max_bytes - guard_band_bytes(c, max_bytes)) / PAGE_BYTES * PAGE_BYTES;
+        return page_down(max_bytes - guard_band_bytes(c, max_bytes));
 }
 
 uint64_t policy_limit_margin(const struct policy_config *c, uint64_t max_bytes)
@@ -381,7 +392,7 @@ static uint64_t band_top(const struct policy_config *c, uint64_t max_bytes)
 {
         uint64_t margins = 2 * policy_limit_margin(c, max_bytes);
 
-        return max_bytes > margins ? (max_bytes - margins) / PAGE_BYTES * PAGE_BYTES : 0;
+        return max_bytes > margins ? page_down(max_bytes - margins) : 0;
 }
 
 /* cgmem's band stands at its top; false while it is below, or has none. */
@@ -504,8 +515,7 @@ static uint64_t band_high(const struct policy_config *c, const struct policy_sta
         uint64_t top = band_top(c, in->max_bytes), guard = policy_guard_high(c, in->max_bytes);
         /* Above 32 GiB two margins are wider than the 256 MiB band: the top is below the line. */
         uint64_t high = s->receded && top > guard ? top : guard;
-        uint64_t above = (in->unreclaimable_bytes + c->push_step_bytes + PAGE_BYTES - 1) /
-                         PAGE_BYTES * PAGE_BYTES;
+        uint64_t above = page_up(in->unreclaimable_bytes + c->push_step_bytes);
 
         if (above > high)
                 high = above < in->max_bytes - PAGE_BYTES ? above : in->max_bytes - PAGE_BYTES;
@@ -611,10 +621,8 @@ static uint64_t settled_high(const struct policy_config *c, const struct policy_
 
         if (top == 0 || e->psi_full_permyriad >= c->stall_full_permyriad)
                 return top;
-        uint64_t below_line =
-                (in->max_bytes - margin - c->push_step_bytes) / PAGE_BYTES * PAGE_BYTES;
-        uint64_t above =
-                (in->unreclaimable_bytes + margin + PAGE_BYTES - 1) / PAGE_BYTES * PAGE_BYTES;
+        uint64_t below_line = page_down(in->max_bytes - margin - c->push_step_bytes);
+        uint64_t above = page_up(in->unreclaimable_bytes + margin);
         uint64_t high = above < below_line ? above : below_line;
 
         return high > top ? high : top;
