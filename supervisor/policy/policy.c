@@ -348,16 +348,18 @@ static bool rising_for(uint64_t since, uint64_t now, uint64_t duration)
         return since && now - since >= duration;
 }
 
-static int64_t eta_usec(const struct policy_config *c, const struct policy_input *in, double rate)
+/* When what reclaim cannot take (held_at_limit, what the kill is judged on) reaches the line. */
+static int64_t eta_usec(const struct policy_config *c, const struct policy_state *s,
+                        const struct policy_input *in, double rate)
 {
-        uint64_t cap = capacity(in), f = footprint(in);
+        uint64_t cap = capacity(in), held = held_at_limit(c, s, in);
         uint64_t line = cap - policy_limit_margin(c, in->max_bytes);
 
         if (rate <= 0)
                 return -1;
-        if (f >= line)
+        if (held >= line)
                 return 0;
-        return (int64_t) ((double) (line - f) / rate * (double) USEC_PER_SEC);
+        return (int64_t) ((double) (line - held) / rate * (double) USEC_PER_SEC);
 }
 
 static void decide(struct policy_decision *d, enum policy_action a, enum policy_reason r,
@@ -742,7 +744,7 @@ void policy_evaluate(const struct policy_config *c, const struct policy_state *p
                         s.owner_high_bytes = in->high_bytes;
                 s.stall_resolved = false;
         } else {
-                d.eta_usec = eta_usec(c, in, s.growth.rate_bytes_per_sec);
+                d.eta_usec = eta_usec(c, &s, in, s.growth.rate_bytes_per_sec);
                 if (kill_verdict(c, &s, in, &d)) {
                         if (!c->stuck_kills && d.reason == REASON_STUCK_AT_HIGH)
                                 lift_stuck(&s, in, &d);

@@ -482,6 +482,29 @@ static void test_runaway_mapped_code(void **unused)
 }
 
 /*
+ * The time to the line shown in events projects what the kill is judged on:
+ * a runaway with 2 MiB of code mapped is 2 MiB nearer the line than its
+ * footprint.
+ */
+static void test_eta_counts_code(void **unused)
+{
+        struct sim s;
+        uint64_t fp = LINE_256M - 6 * MiB;
+        (void) unused;
+
+        banded_256(&s, "eta with code", 0);
+        span_none(&s, 100, 6000, 100, GUARD_256M - 20 * MiB, fp - 64 * KiB, OBS());
+        const struct policy_decision *d =
+                sim_at(&s, 6100, &OBS(.fp = fp, .cur = fp + 2 * MiB, .mapped = 2 * MiB));
+        double to_line = (double) (LINE_256M - fp - 2 * MiB);
+        int64_t want = (int64_t) (to_line / d->rate_bytes_per_sec * 1e6);
+
+        assert_true(d->rate_bytes_per_sec > MiB);
+        assert_int_equal(d->evidence.held_bytes, fp + 2 * MiB);
+        assert_true(d->eta_usec >= want - 1 && d->eta_usec <= want + 1);
+}
+
+/*
  * Its code is counted up to two margins: a large mapping of data is page cache
  * the kernel takes back. Anon growing beside 100 MiB of a mapped file that holds
  * memory.current at the limit: at the limit only with its footprint two margins
@@ -1159,6 +1182,7 @@ int main(void)
                 cmocka_unit_test(test_runaway_charges_in_flight),
                 cmocka_unit_test(test_reclaiming_at_max_counts_in_flight),
                 cmocka_unit_test(test_uncounted_charges_bounded),
+                cmocka_unit_test(test_eta_counts_code),
                 cmocka_unit_test(test_mapped_data_is_cache),
                 cmocka_unit_test(test_fill_99_with_code),
                 cmocka_unit_test(test_fill_and_hold_99),
