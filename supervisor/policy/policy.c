@@ -348,12 +348,11 @@ static bool rising_for(uint64_t since, uint64_t now, uint64_t duration)
         return since && now - since >= duration;
 }
 
-/* When what reclaim cannot take (held_at_limit, what the kill is judged on) reaches the line. */
-static int64_t eta_usec(const struct policy_config *c, const struct policy_state *s,
-                        const struct policy_input *in, double rate)
+/* When what reclaim cannot take (e->held_bytes, what the kill is judged on) reaches the line. */
+static int64_t eta_usec(const struct policy_config *c, const struct policy_input *in,
+                        const struct policy_evidence *e, double rate)
 {
-        uint64_t cap = capacity(in), held = held_at_limit(c, s, in);
-        uint64_t line = cap - policy_limit_margin(c, in->max_bytes);
+        uint64_t held = e->held_bytes, line = capacity(in) - policy_limit_margin(c, in->max_bytes);
 
         if (rate <= 0)
                 return -1;
@@ -379,11 +378,9 @@ static void decide(struct policy_decision *d, enum policy_action a, enum policy_
  * those never come within the margin (bench-verdicts: the anon and fill rows).
  */
 static bool at_limit_pushing(const struct policy_config *c, const struct policy_state *s,
-                             const struct policy_input *in)
+                             const struct policy_input *in, const struct policy_evidence *e)
 {
-        uint64_t cap = capacity(in);
-        uint64_t margin = policy_limit_margin(c, in->max_bytes);
-        return held_at_limit(c, s, in) + margin >= cap && pushing(c, s, in->now_usec);
+        return e->held_bytes + e->margin_bytes >= e->capacity_bytes && pushing(c, s, in->now_usec);
 }
 
 /* Growth over the stall window small enough to be the kernel letting a few pages through. */
@@ -474,7 +471,7 @@ static bool kill_verdict(const struct policy_config *c, const struct policy_stat
         struct policy_evidence e = evidence_over(c, s, in, c->stall_after_usec);
 
         d->evidence = e;
-        if (at_limit_pushing(c, s, in))
+        if (at_limit_pushing(c, s, in, &e))
                 decide(d, ACTION_KILL, REASON_RUNAWAY, 0);
         else if (!s->stall_resolved && stuck_at_high(c, s, in, &e))
                 decide(d, ACTION_KILL, REASON_STUCK_AT_HIGH, 0);
@@ -744,8 +741,9 @@ void policy_evaluate(const struct policy_config *c, const struct policy_state *p
                         s.owner_high_bytes = in->high_bytes;
                 s.stall_resolved = false;
         } else {
-                d.eta_usec = eta_usec(c, &s, in, s.growth.rate_bytes_per_sec);
-                if (kill_verdict(c, &s, in, &d)) {
+                bool kill = kill_verdict(c, &s, in, &d);
+                d.eta_usec = eta_usec(c, in, &d.evidence, s.growth.rate_bytes_per_sec);
+                if (kill) {
                         if (!c->stuck_kills && d.reason == REASON_STUCK_AT_HIGH)
                                 lift_stuck(&s, in, &d);
                         else if (!c->stuck_kills && d.reason == REASON_THRASHING)
