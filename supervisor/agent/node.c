@@ -127,9 +127,10 @@ static bool node_input_of(struct node *n, const struct cgroup *slice, uint64_t n
                 .swap_free_bytes = n->swap_in_ram ? 0 : m->swap_free,
                 .psi_full_avg10 = s->psi.has_full ? s->psi.full.avg10 : 0,
                 .psi_full_total_usec = s->psi.has_full ? s->psi.full.total_usec : 0,
-                .refaults = node_refaults(n),
         };
-        if (slice->path[1] && s->max_bytes != CG_VALUE_MAX) {
+        if (!slice->path[1] || s->max_bytes == CG_VALUE_MAX) {
+                ret->refaults = node_refaults(n);
+        } else {
                 uint64_t used = memcg_unreclaimable_bytes(s);
                 ret->mem_total_bytes = s->max_bytes;
                 ret->mem_available_bytes = used < s->max_bytes ? s->max_bytes - used : 0;
