@@ -10,7 +10,7 @@
 /* History points are kept this far apart; the pace of a fall is taken over RATE_SPAN. */
 #define POINT_SPACING_USEC UINT64_C(1000000)
 #define RATE_SPAN_USEC     NODE_FALL_SPAN_USEC
-/* The confirmation figures (PSI, refaults) cover about this much. */
+/* The confirmation figures (reclaim, PSI, refaults) cover about this much. */
 #define CONFIRM_SPAN_USEC UINT64_C(3000000)
 /* MemAvailable moves by a few MiB on its own: a new low must be this much lower. */
 #define NOISE_BYTES (1 * MiB)
@@ -34,6 +34,15 @@
  */
 #define CONFIRM_PSI_FULL_PERMYRIAD 1000
 #define CONFIRM_REFAULTS           (CONFIRM_SPAN_USEC / USEC_PER_SEC * 256)
+/*
+ * The stalls and refaults must be the node's: its own reclaim must have run
+ * over the same seconds (a MiB a second scanned). The root's PSI counts every
+ * container's stalls at its own limit: in make demo, a runaway throttled in its
+ * guard band and a cache container at its memory.max stalled the root 13 % of
+ * 3 s while five containers started (51 MiB/s of fall for 6 s) with 60 % of the
+ * node free and kswapd asleep, and a growing container was killed for it.
+ */
+#define CONFIRM_SCANS (CONFIRM_SPAN_USEC / USEC_PER_SEC * 256)
 /*
  * A leak is judged on the lowest headroom of each of the last three LEAK_THIRD:
  * each lower than the one before. MemAvailable of a real node is not a line: in
@@ -91,6 +100,7 @@ static void history_record(struct node_state *s, const struct node_input *in)
                 .headroom_bytes = headroom(in),
                 .psi_full_total_usec = in->psi_full_total_usec,
                 .refaults = in->refaults,
+                .reclaim_scans = in->reclaim_scans,
         };
 }
 
@@ -176,6 +186,7 @@ static struct node_evidence evidence_of(const struct node_config *c, const struc
                 .falling_usec = s->fall_start_usec ? s->low_usec - s->fall_start_usec : 0,
                 .eta_usec = -1,
                 .psi_full_avg10 = in->psi_full_avg10,
+                .reclaim_scans = in->reclaim_untold ? -1 : 0,
         };
 
         if (s->fall_bytes_per_sec > 0)
@@ -188,6 +199,8 @@ static struct node_evidence evidence_of(const struct node_config *c, const struc
                 e.psi_full_permyriad =
                         (uint32_t) fmin((double) stalled / (double) window * 10000.0, 10000.0);
                 e.refaults = in->refaults > then->refaults ? in->refaults - then->refaults : 0;
+                if (!in->reclaim_untold && in->reclaim_scans > then->reclaim_scans)
+                        e.reclaim_scans = (int64_t) (in->reclaim_scans - then->reclaim_scans);
         }
         return e;
 }
@@ -221,8 +234,10 @@ static bool floor_reached(struct node_state *s, const struct node_evidence *e, u
 
 static bool trajectory_confirmed(const struct node_evidence *e)
 {
-        return e->psi_full_permyriad >= CONFIRM_PSI_FULL_PERMYRIAD ||
-               e->refaults >= CONFIRM_REFAULTS;
+        bool reclaiming = e->reclaim_scans < 0 || e->reclaim_scans >= (int64_t) CONFIRM_SCANS;
+
+        return reclaiming && (e->psi_full_permyriad >= CONFIRM_PSI_FULL_PERMYRIAD ||
+                              e->refaults >= CONFIRM_REFAULTS);
 }
 
 /* Falling fast enough to reach the floor within horizon, and not within sustain. */

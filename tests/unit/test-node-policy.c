@@ -36,6 +36,9 @@ struct sim {
         uint64_t psi_total;
         uint64_t refaults;
         uint64_t refaults_per_step; /* pages read back between two steps */
+        uint64_t stall_per_step;    /* usec fully stalled between two steps */
+        uint64_t scans;
+        uint64_t scans_per_step; /* pages the node's own reclaim scanned between two steps */
         unsigned step;
 };
 
@@ -63,8 +66,9 @@ static enum node_rule sim_at(struct sim *s, uint64_t t_ms, struct obs o)
                 .swap_total_bytes = (uint64_t) (o.swap_total_mib * (double) MiB),
                 .swap_free_bytes = (uint64_t) (o.swap_free_mib * (double) MiB),
                 .psi_full_avg10 = (uint32_t) (o.psi_avg10 * 100),
-                .psi_full_total_usec = s->psi_total,
+                .psi_full_total_usec = s->psi_total += s->stall_per_step,
                 .refaults = s->refaults += s->refaults_per_step,
+                .reclaim_scans = s->scans += s->scans_per_step,
         };
         memset(&next, 0xa5, sizeof(next));
         node_evaluate(&s->cfg, &s->state, &in, &next, &s->last);
@@ -292,8 +296,44 @@ static void test_medium_grower_thrashing(void **unused)
 
         sim_init(&s, "grow 64 MiB/s, refaulting");
         s.refaults_per_step = 512;
+        s.scans_per_step = 512;
         assert_int_equal(run(&s, 20000, 1000, grow64, &r), 5000);
         assert_int_equal(r, NODE_RULE_TRAJECTORY);
+}
+
+/*
+ * make demo as the VM ran it: five containers starting took 51 MiB/s off the
+ * node for 6 s, then a leaking one went on at 4 MiB/s, with 60 % of the node
+ * free; the root was fully stalled 13 % of the time, with refaults, all of it
+ * the containers' own at their limits (a runaway in its guard band, a cache
+ * container re-reading its file): kswapd asleep, no trajectory. The same fall
+ * while the node itself reclaims is one, once sustained (5 s).
+ */
+static double startup(uint64_t t)
+{
+        double s = (double) t / 1000;
+        return s <= 6 ? 900 - 51 * s : 594 - 4 * (s - 6);
+}
+
+static void test_container_stalls_are_not_the_node(void **unused)
+{
+        struct sim s;
+        enum node_rule r;
+        (void) unused;
+
+        sim_init(&s, "containers stalled at their limits");
+        s.stall_per_step = 130000;
+        s.refaults_per_step = 512;
+        assert_int_equal(run(&s, 20000, 1000, startup, &r), UINT64_MAX);
+        assert_int_equal(s.last.evidence.reclaim_scans, 0);
+        assert_int_equal(s.last.evidence.psi_full_permyriad, 1300);
+
+        sim_init(&s, "the node reclaiming");
+        s.stall_per_step = 130000;
+        s.scans_per_step = 512;
+        assert_int_equal(run(&s, 20000, 1000, startup, &r), 5000);
+        assert_int_equal(r, NODE_RULE_TRAJECTORY);
+        assert_int_equal(s.last.evidence.reclaim_scans, 3 * 512);
 }
 
 /*
@@ -320,6 +360,7 @@ static void test_batch_fill_lives(void **unused)
         /* The same while the node reads its working set back: the floor is near, it decides. */
         sim_init(&s, "batch fill, refaulting");
         s.refaults_per_step = 512;
+        s.scans_per_step = 512;
         for (uint64_t t = 0; t < 60000; t += 100)
                 CHECK(&s, t,
                       sim_at(&s, t, (struct obs){.avail_mib = batch_fill(t)}) == NODE_RULE_NONE,
@@ -505,6 +546,7 @@ static void test_pause_restarts(void **unused)
 
         sim_init(&s, "pause");
         s.refaults_per_step = 512;
+        s.scans_per_step = 512;
         /* The new fall starts at the 7 s point: sustain at 12 s. */
         assert_int_equal(run(&s, 20000, 1000, pausing, &r), 12000);
         assert_int_equal(r, NODE_RULE_TRAJECTORY);
@@ -736,6 +778,7 @@ int main(void)
                 cmocka_unit_test(test_leak_undone),
                 cmocka_unit_test(test_medium_grower),
                 cmocka_unit_test(test_medium_grower_thrashing),
+                cmocka_unit_test(test_container_stalls_are_not_the_node),
                 cmocka_unit_test(test_batch_fill_lives),
                 cmocka_unit_test(test_fast_fill_lives),
                 cmocka_unit_test(test_fast_runaway_floor),
