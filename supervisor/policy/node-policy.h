@@ -23,9 +23,10 @@
  *    and at that pace gone within horizon, with proof that the node already
  *    pays (its own reclaim running, and PSI full or refaults); or a leak
  *    (the lowest headroom of each of the last three 10 s lower than the one
- *    before) that would exhaust the node within horizon: acted on before the
- *    floor so the node never freezes. A fill that stops short of the end is
- *    not touched (bench-node d: the batch job that leaves 8 % of what was free).
+ *    before, on a node under 30 % free) that would exhaust the node within
+ *    horizon: acted on before the floor so the node never freezes. A fill
+ *    that stops short of the end is not touched (bench-node d: the batch job
+ *    that leaves 8 % of what was free).
  *  - swap: free swap below swap_floor while memory is short too: the node
  *    thrashes instead of OOMing (systemd-oomd's ManagedOOMSwap).
  *  - pressure: PSI full of the root or the slice above pressure_full for
