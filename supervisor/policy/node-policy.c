@@ -57,9 +57,10 @@
  * A leak is judged only on a node already short, its headroom under this share
  * of its memory: a projection alone cannot tell a leak from a service that
  * grows for a minute and stops (a cache warming, a JVM's heap), which the
- * kernel lets live. Above it, 8 MiB/s for 40 s from 700 MiB free was judged a
- * leak at 30 s with 460 MiB left; under it, bench-node a:4's leak (456 MiB
- * free of 958 at its start) is judged at about 40 s, earlyoom's 10 % at 98 s.
+ * kernel lets live: 8 MiB/s for 40 s from 700 MiB free was judged a leak at
+ * 30 s with 460 MiB left (test_slow_grower_lives). Under it, bench-node a:4's
+ * leak (456 MiB free of 958 at its start) is judged at about 40 s, earlyoom's
+ * 10 % at 98 s.
  */
 #define LEAK_SHORT_SHARE 0.30
 void node_config_defaults(struct node_config *c)
