@@ -82,9 +82,10 @@ unsigned node_memory_update(struct node *n)
  * container re-reading its page cache at its own memory.max refaults thousands
  * of pages a second with most of the node free (make demo's cache container:
  * 67 118 in 3 s, which confirmed a start-up fall as the node's end and got a
- * growing container killed with 60 % of the node free).
+ * growing container killed with 60 % of the node free). The scans themselves
+ * go to the rules too: a trajectory is the node's only while it reclaims.
  */
-static uint64_t node_refaults(struct node *n)
+static void read_vmstat(struct node *n)
 {
         static const struct keyed_field fields[] = {
                 {"workingset_refault_anon", 0, sizeof("workingset_refault_anon") - 1},
@@ -97,14 +98,13 @@ static uint64_t node_refaults(struct node *n)
 
         if (n->vmstat_fd < 0 || cg_pread_all(n->vmstat_fd, &n->buf) < 0 ||
             parse_keyed(n->buf.data, n->buf.len, fields, ELEMENTSOF(fields), v, &seen) < 0)
-                return n->node_refaults;
+                return;
         uint64_t refaults = v[0] + v[1], scans = v[2] + v[3];
         if (n->vmstat_read && scans > n->vm_scans && refaults > n->vm_refaults)
                 n->node_refaults += refaults - n->vm_refaults;
         n->vmstat_read = true;
         n->vm_refaults = refaults;
         n->vm_scans = scans;
-        return n->node_refaults;
 }
 
 /*
@@ -129,13 +129,16 @@ static bool node_input_of(struct node *n, const struct cgroup *slice, uint64_t n
                 .psi_full_total_usec = s->psi.has_full ? s->psi.full.total_usec : 0,
         };
         if (!slice->path[1] || s->max_bytes == CG_VALUE_MAX) {
-                ret->refaults = node_refaults(n);
+                read_vmstat(n);
+                ret->refaults = n->node_refaults;
+                ret->reclaim_scans = n->vm_scans;
         } else {
                 uint64_t used = memcg_unreclaimable_bytes(s);
                 ret->mem_total_bytes = s->max_bytes;
                 ret->mem_available_bytes = used < s->max_bytes ? s->max_bytes - used : 0;
                 ret->swap_total_bytes = ret->swap_free_bytes = 0;
                 ret->refaults = s->stat.workingset_refault_anon + s->stat.workingset_refault_file;
+                ret->reclaim_untold = true;
         }
         return true;
 }

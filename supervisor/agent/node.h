@@ -40,7 +40,7 @@ struct node {
         bool meminfo_valid;
         bool swap_in_ram;   /* every swap device is zram: its free space frees no RAM */
         uint64_t swaps_for; /* the SwapTotal swap_in_ram was read for */
-        /* /proc/vmstat as last read, and the refaults counted while the node reclaimed */
+        /* /proc/vmstat as last read: the refaults counted while the node reclaimed, its scans */
         bool vmstat_read;
         uint64_t vm_refaults, vm_scans, node_refaults;
 

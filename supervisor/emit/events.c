@@ -527,7 +527,9 @@ static json_t *node_json(const struct node_evidence *e)
                            {"eta_usec", e->eta_usec < 0 ? json_null() : json_integer(e->eta_usec)},
                            {"psi_full_avg10", json_real(e->psi_full_avg10 / 100.0)},
                            {"psi_full_pct", json_real(e->psi_full_permyriad / 100.0)},
-                           {"refaults", json_u64(e->refaults)});
+                           {"refaults", json_u64(e->refaults)},
+                           {"reclaim_scans",
+                            e->reclaim_scans < 0 ? json_null() : json_integer(e->reclaim_scans)});
 }
 
 json_t *event_kill_ranking(enum node_rule rule, const struct node_evidence *e,

@@ -21,9 +21,10 @@
  *    lean, not eaten.
  *  - trajectory: the headroom falling without a pause for at least sustain,
  *    and at that pace gone within horizon, with proof that the node already
- *    pays (PSI full, refaults); or a leak (the lowest headroom of each of the
- *    last three 10 s lower than the one before) that would exhaust the node
- *    within horizon: acted on before the floor so the node never freezes. A fill
+ *    pays (its own reclaim running, and PSI full or refaults); or a leak
+ *    (the lowest headroom of each of the last three 10 s lower than the one
+ *    before, on a node under 30 % free) that would exhaust the node within
+ *    horizon: acted on before the floor so the node never freezes. A fill
  *    that stops short of the end is not touched (bench-node d: the batch job
  *    that leaves 8 % of what was free).
  *  - swap: free swap below swap_floor while memory is short too: the node
@@ -72,6 +73,10 @@ struct node_input {
         uint32_t psi_full_avg10; /* hundredths of a percent */
         uint64_t psi_full_total_usec;
         uint64_t refaults;
+        /* Pages the node's own reclaim scanned (pgscan_kswapd + pgscan_direct), not a
+         * cgroup's at its limit; reclaim_untold: a slice, whose own cannot be told apart. */
+        uint64_t reclaim_scans;
+        bool reclaim_untold;
 };
 
 /* The node's fall is taken over this span (and a container's share of it). */
@@ -105,6 +110,7 @@ struct node_point {
         uint64_t headroom_bytes;
         uint64_t psi_full_total_usec;
         uint64_t refaults;
+        uint64_t reclaim_scans;
 };
 
 #define NODE_HISTORY 40
@@ -137,6 +143,7 @@ struct node_evidence {
         uint32_t psi_full_avg10;
         uint32_t psi_full_permyriad; /* share of the last seconds fully stalled */
         uint64_t refaults;           /* rise over them */
+        int64_t reclaim_scans;       /* the node's own reclaim over them; -1: untold */
 };
 
 struct node_decision {

@@ -110,16 +110,18 @@ static json_t *node_json(const struct explain *e)
 
         if (!e->has_node)
                 return json_null();
-        return JSON_OBJECT({"rule", str(n->rule)}, {"headroom_bytes", json_u64(n->headroom_bytes)},
-                           {"floor_bytes", json_u64(n->floor_bytes)},
-                           {"mem_available_bytes", json_u64(n->mem_available_bytes)},
-                           {"swap_free_bytes", json_u64(n->swap_free_bytes)},
-                           {"fall_bytes_per_sec", json_real(n->fall_bytes_per_sec)},
-                           {"falling_usec", json_u64(n->falling_usec)},
-                           {"eta_usec", n->has_eta ? json_u64(n->eta_usec) : json_null()},
-                           {"psi_full_avg10", json_real(n->psi_full_avg10)},
-                           {"psi_full_pct", json_real(n->psi_full_pct)},
-                           {"refaults", json_u64(n->refaults)}, {"candidates", candidates_json(e)});
+        return JSON_OBJECT(
+                {"rule", str(n->rule)}, {"headroom_bytes", json_u64(n->headroom_bytes)},
+                {"floor_bytes", json_u64(n->floor_bytes)},
+                {"mem_available_bytes", json_u64(n->mem_available_bytes)},
+                {"swap_free_bytes", json_u64(n->swap_free_bytes)},
+                {"fall_bytes_per_sec", json_real(n->fall_bytes_per_sec)},
+                {"falling_usec", json_u64(n->falling_usec)},
+                {"eta_usec", n->has_eta ? json_u64(n->eta_usec) : json_null()},
+                {"psi_full_avg10", json_real(n->psi_full_avg10)},
+                {"psi_full_pct", json_real(n->psi_full_pct)}, {"refaults", json_u64(n->refaults)},
+                {"reclaim_scans", n->has_reclaim_scans ? json_u64(n->reclaim_scans) : json_null()},
+                {"candidates", candidates_json(e)});
 }
 
 static json_t *victim_json(const struct explain *e)

@@ -215,6 +215,7 @@ static void parse_node(json_t *details, struct explain_node *ret)
         (void) get_double(n, "psi_full_avg10", &ret->psi_full_avg10);
         (void) get_double(n, "psi_full_pct", &ret->psi_full_pct);
         (void) get_u64(n, "refaults", &ret->refaults);
+        ret->has_reclaim_scans = get_u64(n, "reclaim_scans", &ret->reclaim_scans);
 }
 
 static void candidate_display(struct explain_candidate *c)

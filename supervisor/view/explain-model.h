@@ -109,6 +109,8 @@ struct explain_node {
         uint64_t eta_usec;
         double psi_full_avg10, psi_full_pct;
         uint64_t refaults;
+        bool has_reclaim_scans; /* false: null (node.slice), or an event from an older agent */
+        uint64_t reclaim_scans;
 };
 
 struct explain_candidate {

@@ -967,6 +967,9 @@ static void render_node(const struct explain *e, const struct explain_style *st,
            "%.1f%% of the last 3s, all tasks (PSI full; avg10 %.1f%%), %llu "
            "refaults",
            nd->psi_full_pct, nd->psi_full_avg10, (unsigned long long) nd->refaults);
+        if (nd->has_reclaim_scans)
+                kv(s, st, "reclaim", "%llu pages scanned by the node's own reclaim in the last 3s",
+                   (unsigned long long) nd->reclaim_scans);
         render_candidates(e, st, s);
 }
 
