@@ -945,6 +945,43 @@ static void test_swap_runaway(void **unused)
         assert_int_equal(s.last.evidence.capacity_bytes, 2 * MAX_256M);
 }
 
+/*
+ * A runaway whose swap allowance filled (bench-verdicts swap/shmem-64): its memory
+ * at the band while it swapped out 256 MiB, then crawling above the band to
+ * 254.7 MiB, past the band's top and short of the margin, where the kernel's
+ * penalty pins it. Killed as stuck once pinned for 2 s; the band is not raised to
+ * its top first, which would end the penalty and let it run into the kernel's OOM
+ * kill.
+ */
+static void test_swap_full_pinned_past_top(void **unused)
+{
+        struct sim s;
+        uint64_t pinned = TOP_256M + 800 * KiB;
+        (void) unused;
+
+        banded_256(&s, "swap full, pinned past the top", MiB);
+        for (uint64_t t = 100, swap = 0; t <= 12000; t += 100, swap += 2 * MiB) {
+                sim_at(&s, t,
+                       &OBS(.fp = GUARD_256M + (swap < MAX_256M ? swap : MAX_256M),
+                            .swap = swap < MAX_256M ? swap : MAX_256M, .swap_limit = MAX_256M,
+                            .high_ev = 5, .psi = 0.3));
+                expect_none(&s);
+        }
+        span_none(&s, 12100, 13000, 100, GUARD_256M, pinned,
+                  OBS(.swap = MAX_256M, .swap_limit = MAX_256M, .high_ev = 5, .psi = 0.6));
+        uint64_t t = 13100;
+        for (; t <= 16000; t += 100) {
+                sim_at(&s, t,
+                       &OBS(.fp = pinned + MAX_256M, .swap = MAX_256M, .swap_limit = MAX_256M,
+                            .high_ev = 5, .psi = 0.6));
+                if (s.last.action != ACTION_NONE)
+                        break;
+        }
+        expect(&s, ACTION_KILL, REASON_STUCK_AT_HIGH, 0);
+        CHECK(&s, t <= 15100, "killed %.1f s after it was pinned", (double) (t - 13000) / 1000);
+        assert_int_equal(s.high, GUARD_256M);
+}
+
 static void test_swap_settles(void **unused)
 {
         struct sim s;
@@ -1209,6 +1246,7 @@ int main(void)
                 cmocka_unit_test(test_thrashing_needs_refaults),
                 cmocka_unit_test(test_swap_runaway),
                 cmocka_unit_test(test_swap_settles),
+                cmocka_unit_test(test_swap_full_pinned_past_top),
                 cmocka_unit_test(test_limit_removed),
                 cmocka_unit_test(test_band_follows_max),
                 cmocka_unit_test(test_guard_failed),
