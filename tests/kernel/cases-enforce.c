@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -226,33 +227,50 @@ static uint64_t hot_cache_passes(int parent, const char *name, unsigned ms)
         return passes;
 }
 
+static int by_value(const void *x, const void *y)
+{
+        uint64_t a = *(const uint64_t *) x, b = *(const uint64_t *) y;
+        return (a > b) - (a < b);
+}
+
+static uint64_t median3(uint64_t v[3])
+{
+        qsort(v, 3, sizeof(v[0]), by_value);
+        return v[1];
+}
+
 /*
  * 200 MiB of anon and a 48 MiB file read over and over in 256 MiB: the kernel
  * keeps the file cached. A guard band 4 % below the limit halved its reads;
  * cgmem must give the band back (it holds only page cache). Work under cgmem
- * against the kernel alone, alternating twice, in the same boot.
+ * against the kernel alone, alternating three times in the same boot, median
+ * against median: in the emulated guest a run now and then reads a third less
+ * in either mode (kernel alone: 131 against 190-212 in the same boot), which
+ * two runs a side could not tell from a tax.
  */
 void case_enforce_hot_cache_throughput(void)
 {
         int cg = kt_cgroup_new("enf-hot");
         struct kt_agent a;
-        uint64_t alone = 0, under = 0;
+        uint64_t alone[3], under[3];
         char name[16];
 
         kt_delegate(cg);
         /* Only the agent-* children are containers; kernel-* are the kernel's alone. */
         kt_agent_start_ready(&a, "enforce_hot_cache_throughput",
                              AGENT("cgmem-ktest/enf-hot/agent-*"));
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < 3; i++) {
                 snprintf(name, sizeof(name), "kernel-%d", i);
-                alone += hot_cache_passes(cg, name, 20000);
+                alone[i] = hot_cache_passes(cg, name, 15000);
                 snprintf(name, sizeof(name), "agent-%d", i);
-                under += hot_cache_passes(cg, name, 20000);
+                under[i] = hot_cache_passes(cg, name, 15000);
         }
-        double ratio = (double) under / (double) alone;
-        kt_log("passes over the file: kernel alone %llu, under cgmem %llu, ratio %.3f",
-               (unsigned long long) alone, (unsigned long long) under, ratio);
-        KT_ASSERT(alone > 0, "no work without the agent: the case tested nothing");
+        uint64_t m_alone = median3(alone), m_under = median3(under);
+        double ratio = m_alone ? (double) m_under / (double) m_alone : 0;
+        kt_log("passes over the file (median of 3): kernel alone %llu, under cgmem %llu, ratio "
+               "%.3f",
+               (unsigned long long) m_alone, (unsigned long long) m_under, ratio);
+        KT_ASSERT(m_alone > 0, "no work without the agent: the case tested nothing");
         KT_ASSERT(ratio >= 0.9, "cgmem costs the cache-heavy container %.0f %% of its reads",
                   (1 - ratio) * 100);
         kt_agent_expect(&a, "release", NULL, 1000);
