@@ -349,10 +349,9 @@ static bool rising_for(uint64_t since, uint64_t now, uint64_t duration)
 }
 
 /* When what reclaim cannot take (e->held_bytes, what the kill is judged on) reaches the line. */
-static int64_t eta_usec(const struct policy_config *c, const struct policy_input *in,
-                        const struct policy_evidence *e, double rate)
+static int64_t eta_usec(const struct policy_evidence *e, double rate)
 {
-        uint64_t held = e->held_bytes, line = capacity(in) - policy_limit_margin(c, in->max_bytes);
+        uint64_t held = e->held_bytes, line = e->capacity_bytes - e->margin_bytes;
 
         if (rate <= 0)
                 return -1;
@@ -765,7 +764,7 @@ void policy_evaluate(const struct policy_config *c, const struct policy_state *p
                 s.stall_resolved = false;
         } else {
                 bool kill = kill_verdict(c, &s, in, &d);
-                d.eta_usec = eta_usec(c, in, &d.evidence, s.growth.rate_bytes_per_sec);
+                d.eta_usec = eta_usec(&d.evidence, s.growth.rate_bytes_per_sec);
                 if (kill) {
                         if (!c->stuck_kills && d.reason == REASON_STUCK_AT_HIGH)
                                 lift_stuck(&s, in, &d);
