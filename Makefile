@@ -156,13 +156,15 @@ $(BUILD)/cache.bin:
 	@mkdir -p $(@D)
 	head -c 100663296 /dev/urandom >$@
 
-# A file that fits a test container's limit next to 200 MiB of anon: its hot cache.
-$(BUILD)/hot.bin:
+# Files that fit a test container's limit next to 200 MiB of anon: their hot cache (two
+# containers read side by side, each its own).
+$(BUILD)/hot.bin $(BUILD)/hot2.bin:
 	@mkdir -p $(@D)
 	head -c 50331648 /dev/urandom >$@
 
 # The image: deploy_daemonset_in_docker runs it in the guest's Docker.
-vm-check: cgmem cgmem-names $(HELPER_BINS) $(KTEST) $(BUILD)/cache.bin $(BUILD)/hot.bin image
+vm-check: cgmem cgmem-names $(HELPER_BINS) $(KTEST) $(BUILD)/cache.bin $(BUILD)/hot.bin \
+		$(BUILD)/hot2.bin image
 	tests/vm/run --timeout 1500 -- tests/kernel/run-suite $(BUILD)
 
 # cgmem.service under systemd as PID 1, installed from make deb's package (tests/systemd/run).
