@@ -134,6 +134,7 @@ static struct policy_input policy_input_of(const struct pipeline *p, const struc
                 .unreclaimable_bytes = memcg_unreclaimable_bytes(s),
                 .mapped_bytes = mapped_code(s),
                 .reclaimable_bytes = reclaimable(s),
+                .slab_reclaimable_bytes = s->stat.slab_reclaimable,
                 .swap_bytes = s->swap_current_bytes,
                 .swap_limit_bytes = swap_limit(p, s),
                 .max_bytes = s->max_bytes,

@@ -99,10 +99,11 @@ struct policy_input {
         uint64_t unreclaimable_bytes; /* anon + shmem + kernel memory slab cannot give back */
         uint64_t mapped_bytes;        /* file pages mapped by its tasks, not shmem: code, mostly */
         uint64_t reclaimable_bytes;   /* page cache (file less shmem) and reclaimable slab */
-        uint64_t swap_bytes;          /* memory.swap.current */
-        uint64_t swap_limit_bytes;    /* what it may have in swap: swap.max within the node's */
-        uint64_t max_bytes;           /* CG_VALUE_MAX: no limit, nothing to enforce */
-        uint64_t high_bytes;          /* memory.high as the kernel has it now */
+        uint64_t slab_reclaimable_bytes; /* of it, the slab: dentries, inodes, files' indexes */
+        uint64_t swap_bytes;             /* memory.swap.current */
+        uint64_t swap_limit_bytes;       /* what it may have in swap: swap.max within the node's */
+        uint64_t max_bytes;              /* CG_VALUE_MAX: no limit, nothing to enforce */
+        uint64_t high_bytes;             /* memory.high as the kernel has it now */
         uint64_t high_events;
         uint64_t max_events;
         uint64_t oom_kills; /* memory.events oom_kill */
