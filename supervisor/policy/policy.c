@@ -129,9 +129,9 @@ static uint64_t held_at_limit(const struct policy_config *c, const struct policy
 {
         uint64_t bound = 2 * policy_limit_margin(c, in->max_bytes);
         uint64_t pinned = in->mapped_bytes + in->slab_reclaimable_bytes;
-        uint64_t code = pinned < bound ? pinned : bound;
-        uint64_t cache = in->reclaimable_bytes > code ? in->reclaimable_bytes - code : 0;
-        uint64_t counted = in->unreclaimable_bytes + code;
+        uint64_t kept = pinned < bound ? pinned : bound; /* code and slab reclaim cannot keep out */
+        uint64_t cache = in->reclaimable_bytes > kept ? in->reclaimable_bytes - kept : 0;
+        uint64_t counted = in->unreclaimable_bytes + kept;
         uint64_t left = in->current_bytes > cache ? in->current_bytes - cache : 0;
         uint64_t held = counted > left ? counted : left;
 
@@ -447,11 +447,14 @@ static bool past_top(const struct policy_config *c, const struct policy_input *i
         return top > 0 && in->unreclaimable_bytes >= top;
 }
 
-/* Pinned there, not a charge batch of growth over stuck_after: a crawl is the line's. */
-static bool pinned_past_top(const struct policy_config *c, const struct policy_state *s,
-                            const struct policy_input *in, const struct policy_evidence *e)
+/*
+ * Pinned, and not a charge batch of growth over stuck_after (e, the kill
+ * verdict's): a crawl is a runaway for the line to judge, not a pin.
+ */
+static bool pinned_still(const struct policy_config *c, const struct policy_state *s,
+                         const struct policy_input *in, const struct policy_evidence *e)
 {
-        return past_top(c, in) && e->grown_bytes <= c->push_step_bytes && pinned_at(c, s, in, e);
+        return e->grown_bytes <= c->push_step_bytes && pinned_at(c, s, in, e);
 }
 
 /*
@@ -473,7 +476,7 @@ static bool stuck_at_high(const struct policy_config *c, const struct policy_sta
         if (in->high_bytes >= in->max_bytes)
                 return false;
         if (s->owns_high && !band_at_top(c, s, in->max_bytes))
-                return pinned_past_top(c, s, in, e);
+                return past_top(c, in) && pinned_still(c, s, in, e);
         return pinned_at(c, s, in, e);
 }
 
@@ -635,10 +638,8 @@ static bool wants_band(const struct policy_config *c, const struct policy_state 
 static bool band_pinned(const struct policy_config *c, const struct policy_state *s,
                         const struct policy_input *in, const struct policy_evidence *e)
 {
-        /* e: the kill verdict's, over stuck_after. Not a crawl through the band: that is a
-         * runaway the band must keep slow to the margin. */
-        return band_below_top(c, s, in->max_bytes) && pinned_at(c, s, in, e) &&
-               e->grown_bytes <= c->push_step_bytes;
+        /* A crawl through the band is a runaway the band must keep slow to the margin. */
+        return band_below_top(c, s, in->max_bytes) && pinned_still(c, s, in, e);
 }
 
 /*
