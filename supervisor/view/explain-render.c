@@ -896,7 +896,7 @@ static void render_evidence(const struct explain *e, const struct explain_style 
                    bytes(v->margin_bytes, b),
                    v->footprint_bytes >= line ? "reached" : "not reached");
         } else if (strcmp(e->reason, "stuck_at_high") == 0)
-                kv(s, st, "memory.high", "%-7s its owner's",
+                kv(s, st, "memory.high", "%-7s where it was pinned (its owner's or cgmem's band)",
                    bytes(e->has_limits ? e->high_bytes : CG_VALUE_MAX, a));
         else
                 kv(s, st, "memory.max", "%-7s",
