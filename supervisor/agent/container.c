@@ -29,6 +29,7 @@ void container_free(struct cgroup *cg)
         if (!c)
                 return;
         sd_event_source_disable_unref(c->recheck_source);
+        sd_event_source_disable_unref(c->put_off.source);
         sd_event_source_disable_unref(c->trigger.source);
         if (c->trigger.fd >= 0)
                 close(c->trigger.fd);

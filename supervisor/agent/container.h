@@ -4,7 +4,8 @@
 /*
  * What the agent keeps of one container, as the registry entry's ext: what the
  * report step compared last, what the policy remembers, what cgmem did, and the
- * loop's sources for it (its PSI trigger, the timer of a limit settling).
+ * loop's sources for it (its PSI trigger, the timers of a limit settling and of
+ * a look put off).
  */
 
 #include <stdbool.h>
@@ -25,7 +26,16 @@
  * UINT64_MAX). */
 #define HIGH_WRITTEN_NONE (UINT64_MAX - 1)
 
+struct agent;
 struct pipeline;
+struct container;
+
+/* A look at memory.events put off while its changes may wait (discovery.c). */
+struct put_off_look {
+        sd_event_source *source;
+        struct agent *agent;
+        struct container *c;
+};
 
 struct container {
         struct cgroup *cg;
@@ -46,6 +56,7 @@ struct container {
         enum policy_mark mark;        /* xattr, label or configuration */
         uint64_t limits_written_usec; /* when its owner last wrote a limit; 0: before we knew it */
         uint64_t high_written_bytes;  /* what cgmem last wrote to memory.high */
+        uint64_t events_wait_until_usec; /* memory.events changes wait for a look until then */
 
         /* what a kill tells (kill-story.h) */
         struct recorder recorder;
@@ -63,6 +74,7 @@ struct container {
         /* the loop's */
         struct psi_trigger trigger;
         sd_event_source *recheck_source;
+        struct put_off_look put_off;
 };
 
 static inline struct container *container_of(const struct cgroup *cg)

@@ -182,11 +182,53 @@ static void child_deleted(struct agent *a, struct cgroup *parent, const char *na
 }
 
 /* At a limit now, maybe: it may want its PSI trigger before the next round. */
-static void memory_events_changed(struct agent *a, struct container *c)
+static void look_at_events(struct agent *a, struct container *c)
 {
         if (pipeline_run(&a->pipeline, c, WAKE_MEMORY_EVENTS, now_usec()) >= 0 &&
             !c->trigger.source)
                 psi_update_trigger(a, c->cg);
+}
+
+static int on_look_due(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct put_off_look *l = userdata;
+
+        (void) s;
+        (void) usec;
+        look_at_events(l->agent, l->c);
+        return 0;
+}
+
+/* Once, when the wait is over: what changed meanwhile is all in that look. */
+static void put_off_look(struct agent *a, struct container *c)
+{
+        struct put_off_look *l = &c->put_off;
+        int enabled = SD_EVENT_OFF;
+
+        if (l->source && sd_event_source_get_enabled(l->source, &enabled) >= 0 &&
+            enabled != SD_EVENT_OFF)
+                return; /* already due */
+        if (l->source) {
+                sd_event_source_set_time(l->source, c->events_wait_until_usec);
+                sd_event_source_set_enabled(l->source, SD_EVENT_ONESHOT);
+                return;
+        }
+        *l = (struct put_off_look){.agent = a, .c = c};
+        if (sd_event_add_time(a->loop, &l->source, CLOCK_MONOTONIC, c->events_wait_until_usec, 1000,
+                              on_look_due, l) < 0)
+                look_at_events(a, c); /* no timer: looked at now, as without the wait */
+}
+
+/*
+ * The kernel tells of a change every 10 ms while it reclaims at memory.max; the
+ * policy says how long the look may wait (policy_decision.events_wait_usec).
+ */
+static void memory_events_changed(struct agent *a, struct container *c)
+{
+        if (a->loop && now_usec() < c->events_wait_until_usec)
+                put_off_look(a, c);
+        else
+                look_at_events(a, c);
 }
 
 static void file_modified(struct agent *a, struct cgroup *cg, const char *name)

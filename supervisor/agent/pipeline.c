@@ -172,11 +172,14 @@ static bool decide(struct pipeline *p, struct container *c, struct policy_decisi
 {
         struct policy_state next;
 
+        c->events_wait_until_usec = 0;
         if (!p->config->enforce || p->once || !c->cg->sampled || !judged_again(c))
                 return false;
         struct policy_input in = policy_input_of(p, c, p->now());
         policy_evaluate(p->policy, &c->policy, &in, &next, d);
         c->policy = next;
+        if (d->events_wait_usec)
+                c->events_wait_until_usec = in.now_usec + d->events_wait_usec;
         if (d->recheck_usec && p->recheck)
                 p->recheck(p->recheck_userdata, c, d->recheck_usec);
         return d->action != ACTION_NONE;

@@ -183,6 +183,7 @@ struct policy_decision {
         uint64_t high_bytes;        /* GUARD, RELEASE: the value to write */
         uint64_t expect_high_bytes; /* GUARD, RELEASE: write only if memory.high still is this */
         uint64_t recheck_usec;      /* nonzero: call again at this time (a limit settling) */
+        uint64_t events_wait_usec;  /* a change of memory.events alone may wait this long */
         double rate_bytes_per_sec;
         int64_t eta_usec; /* projected time to the limit, -1 if not growing */
         struct policy_evidence evidence;

@@ -461,6 +461,34 @@ static void test_fill_and_hold(void **state)
         assert_false(logged(f, "kill"));
 }
 
+/*
+ * No band of cgmem's (the owner's memory.high, 192 MiB) and 10 MiB of anon: a
+ * change of memory.events may wait 55 ms for its look; at the band's line not at
+ * all, nor when cgmem does not enforce.
+ */
+static void test_events_wait_until(void **state)
+{
+        struct fixture *f = *state;
+
+        f->st.high = 192 * MiB;
+        f->st.anon = 10 * MiB;
+        wake(f, WAKE_DISCOVERY);
+        assert_false(f->c->policy.owns_high);
+        assert_int_equal(f->c->events_wait_until_usec, fake_now + 55070);
+        fake_now += 100000;
+        f->st.anon = 236 * MiB;
+        f->st.max_events++;
+        wake(f, WAKE_MEMORY_EVENTS);
+        assert_int_equal(f->c->events_wait_until_usec, 0);
+        fake_now += 100000;
+        f->st.anon = 10 * MiB;
+        wake(f, WAKE_MEMORY_EVENTS);
+        assert_int_equal(f->c->events_wait_until_usec, fake_now + 55070);
+        f->config.enforce = false;
+        wake(f, WAKE_MEMORY_EVENTS);
+        assert_int_equal(f->c->events_wait_until_usec, 0);
+}
+
 /* memory.high written 1 ms after memory.max is its owner's: the band never goes on. */
 static void test_owner_high_after_max(void **state)
 {
@@ -735,6 +763,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_protected_later, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_agent_protects_itself, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_fill_and_hold, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_events_wait_until, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_owner_high_after_max, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_owner_write_wins_race, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),

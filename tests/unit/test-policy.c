@@ -740,6 +740,51 @@ static void test_page_cache_far_below(void **unused)
 }
 
 /*
+ * cache-big: 10 MiB of anon under page cache larger than the limit, the band
+ * given back, the kernel counting max events at every look. A change of
+ * memory.events may wait while 10 MiB grown at 4 GiB/s stays short of where the
+ * band comes back (235.51 MiB): (246958326 - 10485760) / 4294 bytes a
+ * microsecond = 55070 us. Nearer it waits less; within a band of the guard line
+ * not at all, nor while the band is on, nor without a memory.max.
+ */
+static void test_events_wait(void **unused)
+{
+        struct sim s;
+        (void) unused;
+
+        banded_256(&s, "events wait", 10 * MiB);
+        assert_int_equal(s.last.events_wait_usec, 0); /* a decision is never put off */
+        span_none(&s, 100, 500, 100, 10 * MiB, 10 * MiB, OBS(.cur = GUARD_256M));
+        assert_int_equal(s.last.events_wait_usec, 0); /* the band on: high may be cache */
+        sim_at(&s, 600, &OBS(.fp = 10 * MiB, .cur = GUARD_256M, .high_ev = 3));
+        expect(&s, ACTION_RELEASE, REASON_PAGE_CACHE, CG_VALUE_MAX);
+        sim_at(&s, 700, &OBS(.fp = 10 * MiB, .cur = MAX_256M, .max_ev = 5));
+        expect_none(&s);
+        assert_int_equal(s.last.events_wait_usec, 55070);
+        sim_at(&s, 800, &OBS(.fp = 200 * MiB, .cur = MAX_256M, .max_ev = 5));
+        assert_int_equal(s.last.events_wait_usec, (246958326 - 200 * MiB) / 4294);
+        sim_at(&s, 900, &OBS(.fp = GUARD_256M - BAND_256M, .cur = MAX_256M, .max_ev = 5));
+        expect(&s, ACTION_GUARD, REASON_GUARD_BAND, GUARD_256M);
+        assert_int_equal(s.last.events_wait_usec, 0);
+
+        sim_init(&s, "events wait, no limit", CG_VALUE_MAX);
+        sim_at(&s, 0, &(struct obs){.fp = 10 * MiB, .max = CG_VALUE_MAX});
+        assert_int_equal(s.last.events_wait_usec, 0);
+}
+
+/* At most 100 ms, however far the footprint is below (1 GiB of anon under 16 GiB). */
+static void test_events_wait_capped(void **unused)
+{
+        struct sim s;
+        (void) unused;
+
+        sim_init(&s, "events wait capped", 8 * GiB);
+        sim_at(&s, 0, &(struct obs){.fp = GiB, .max = 16 * GiB});
+        expect_none(&s); /* the owner's memory.high: no band of cgmem's */
+        assert_int_equal(s.last.events_wait_usec, 100000);
+}
+
+/*
  * Pinned at the owner's memory.high (200 MiB): high events every 100 ms, 90 % of
  * the time stalled, creeping by a page now and then. Killed once that lasted 2 s.
  */
@@ -1264,6 +1309,8 @@ int main(void)
                 cmocka_unit_test(test_page_cache_release),
                 cmocka_unit_test(test_page_cache_not_while_pushing),
                 cmocka_unit_test(test_page_cache_far_below),
+                cmocka_unit_test(test_events_wait),
+                cmocka_unit_test(test_events_wait_capped),
                 cmocka_unit_test(test_stuck_at_owner_high),
                 cmocka_unit_test(test_stuck_psi_low),
                 cmocka_unit_test(test_cache_at_owner_high),
