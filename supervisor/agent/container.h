@@ -35,6 +35,7 @@ struct put_off_look {
         sd_event_source *source;
         struct agent *agent;
         struct container *c;
+        bool narrowed; /* its directory's watch tells of its children only */
 };
 
 struct container {
@@ -57,6 +58,7 @@ struct container {
         uint64_t limits_written_usec; /* when its owner last wrote a limit; 0: before we knew it */
         uint64_t high_written_bytes;  /* what cgmem last wrote to memory.high */
         uint64_t events_wait_until_usec; /* memory.events changes wait for a look until then */
+        bool limits_unwatched; /* its owner may have written limits unseen: read at the next look */
 
         /* what a kill tells (kill-story.h) */
         struct recorder recorder;

@@ -77,10 +77,13 @@ static void note_limits(struct pipeline *p, struct container *c, const struct me
                 c->limits_written_usec = p->now();
 }
 
+/* Limits its owner may have written while nothing told of them are read along. */
 static int observe(struct pipeline *p, struct container *c, enum wake why)
 {
         struct memcg_sample before = c->cg->sample;
-        int r = registry_sample(p->registry, c->cg, c->cg->dirfd, files_for(p, why), NULL);
+        bool limits = why == WAKE_LIMITS || c->limits_unwatched;
+        unsigned files = files_for(p, why) | (limits ? LIMIT_FILES : 0);
+        int r = registry_sample(p->registry, c->cg, c->cg->dirfd, files, NULL);
 
         if (r < 0)
                 return r;
@@ -88,8 +91,9 @@ static int observe(struct pipeline *p, struct container *c, enum wake why)
         if (why == WAKE_DISCOVERY) {
                 c->cg->sampled = true;
                 c->mark = marks_of(p->marks, p->actuator, p->names, c->cg);
-        } else if (why == WAKE_LIMITS) {
+        } else if (limits) {
                 note_limits(p, c, &before);
+                c->limits_unwatched = false;
         }
         return 0;
 }

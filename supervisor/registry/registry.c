@@ -84,7 +84,7 @@ struct cgroup *registry_add(struct registry *r, const char *path, unsigned depth
         cg->depth = depth;
         cg->delegates_memory = delegates_memory;
         cg->dirfd = dirfd;
-        cg->wd = -1;
+        cg->wd = cg->subtree_wd = -1;
         memcg_reader_init(&cg->reader);
         memcg_reader_share_buf(&cg->reader, &r->buf);
         cg->is_container = is_container(r, path, delegates_memory);
@@ -103,6 +103,8 @@ void registry_remove(struct registry *r, struct cgroup *cg)
 {
         if (cg->wd >= 0)
                 hashmap_remove_int(r->by_wd, cg->wd);
+        if (cg->subtree_wd >= 0)
+                hashmap_remove_int(r->by_wd, cg->subtree_wd);
         hashmap_remove_string(r->by_path, cg->path);
         if (cg->identity.id[0] && hashmap_get_string(r->by_id, cg->identity.id) == cg)
                 hashmap_remove_string(r->by_id, cg->identity.id);
@@ -141,6 +143,14 @@ int registry_set_wd(struct registry *r, struct cgroup *cg, int wd)
         int e = hashmap_put_int(r->by_wd, wd, cg);
         if (e >= 0)
                 cg->wd = wd;
+        return e;
+}
+
+int registry_set_subtree_wd(struct registry *r, struct cgroup *cg, int wd)
+{
+        int e = hashmap_put_int(r->by_wd, wd, cg);
+        if (e >= 0)
+                cg->subtree_wd = wd;
         return e;
 }
 

@@ -29,6 +29,7 @@ struct cgroup {
         struct container_identity identity; /* from the path alone */
         int dirfd;                          /* -1 unless the registry keeps directories */
         int wd;                             /* inotify watch descriptor, -1 if none */
+        int subtree_wd; /* a watch on its cgroup.subtree_control alone, -1 if none */
         struct memcg_reader reader;
         bool holds_files;           /* reader has files open */
         struct memcg_sample sample; /* the latest successful sample */
@@ -69,6 +70,7 @@ struct cgroup *registry_by_wd(const struct registry *r, int wd);
 /* The first container found with that id (its runtime names it by id). */
 struct cgroup *registry_by_id(const struct registry *r, const char *id);
 int registry_set_wd(struct registry *r, struct cgroup *cg, int wd);
+int registry_set_subtree_wd(struct registry *r, struct cgroup *cg, int wd);
 
 /*
  * Re-reads the files in mask (MEMCG_FILE_BIT()s) of cg, whose directory is dirfd

@@ -489,6 +489,28 @@ static void test_events_wait_until(void **state)
         assert_int_equal(f->c->events_wait_until_usec, 0);
 }
 
+/*
+ * While its look was put off, nothing told of its files: the look after reads
+ * its limits along and takes an owner's write as one (settling starts), once.
+ */
+static void test_limits_read_after_wait(void **state)
+{
+        struct fixture *f = *state;
+
+        f->st.high = 192 * MiB;
+        wake(f, WAKE_DISCOVERY);
+        fake_now += 100000;
+        f->st.max = 512 * MiB;
+        wake(f, WAKE_MEMORY_EVENTS);
+        assert_int_equal(f->c->cg->sample.max_bytes, MAX_256M); /* not read: told of apart */
+        f->c->limits_unwatched = true;
+        fake_now += 100000;
+        wake(f, WAKE_MEMORY_EVENTS);
+        assert_int_equal(f->c->cg->sample.max_bytes, 512 * MiB);
+        assert_int_equal(f->c->limits_written_usec, fake_now);
+        assert_false(f->c->limits_unwatched);
+}
+
 /* memory.high written 1 ms after memory.max is its owner's: the band never goes on. */
 static void test_owner_high_after_max(void **state)
 {
@@ -764,6 +786,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_agent_protects_itself, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_fill_and_hold, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_events_wait_until, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_limits_read_after_wait, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_owner_high_after_max, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_owner_write_wins_race, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
