@@ -141,6 +141,14 @@ static const struct file_spec file_specs[_MEMCG_FILE_COUNT] = {
                                  .have = MEMCG_HAVE_PSI},
 };
 
+int memcg_file_from_name(const char *name)
+{
+        for (int f = 0; f < _MEMCG_FILE_COUNT; f++)
+                if (strcmp(file_specs[f].name, name) == 0)
+                        return f;
+        return -1;
+}
+
 /* An optional file the kernel does not have: not opened again for this reader. */
 #define FD_ABSENT (-2)
 

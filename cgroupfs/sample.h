@@ -108,6 +108,9 @@ struct memcg_reader {
         struct read_buf own;
 };
 
+/* The MEMCG_FILE_* a file name is, -1 if none. */
+int memcg_file_from_name(const char *name);
+
 void memcg_reader_init(struct memcg_reader *reader);
 
 /*

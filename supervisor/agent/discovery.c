@@ -33,20 +33,30 @@
 #define CHILDREN_MASK  (IN_CREATE | IN_DELETE | IN_ONLYDIR | IN_EXCL_UNLINK)
 #define CONTAINER_MASK (CHILDREN_MASK | IN_MODIFY)
 
-/*
- * inotify takes a path, not a dirfd: the /proc link names the very directory
- * we hold. On the same directory again, the watch keeps its descriptor and
- * takes the new mask.
- */
-static int watch(struct agent *a, const struct cgroup *cg, const char *file, uint32_t mask)
+/* inotify takes a path, not a dirfd: the /proc link names the very directory we hold. */
+static int add_watch(struct agent *a, const struct cgroup *cg, const char *file, uint32_t mask)
 {
         char path[96];
 
-        if (a->inotify_fd < 0 || a->inotify_exhausted)
-                return -1;
         snprintf(path, sizeof(path), "/proc/self/fd/%d%s%s", cg->dirfd, file ? "/" : "",
                  file ? file : "");
-        int wd = inotify_add_watch(a->inotify_fd, path, mask);
+        return inotify_add_watch(a->inotify_fd, path, mask);
+}
+
+/*
+ * On a directory already watched, inotify_add_watch keeps the descriptor and
+ * replaces the mask, taking no watch more: it works out of watches too.
+ */
+static bool set_mask(struct agent *a, const struct cgroup *cg, uint32_t mask)
+{
+        return a->inotify_fd >= 0 && cg->wd >= 0 && add_watch(a, cg, NULL, mask) == cg->wd;
+}
+
+static int watch(struct agent *a, const struct cgroup *cg, const char *file, uint32_t mask)
+{
+        if (a->inotify_fd < 0 || a->inotify_exhausted)
+                return -1;
+        int wd = add_watch(a, cg, file, mask);
         if (wd < 0 && errno == ENOSPC) {
                 a->inotify_exhausted = true;
                 log_warning("out of inotify watches (fs.inotify.max_user_watches): new cgroups are "
@@ -232,7 +242,7 @@ static void look_at_events(struct agent *a, struct container *c)
  */
 static void narrow_watch(struct agent *a, struct container *c)
 {
-        if (c->cg->wd >= 0 && watch(a, c->cg, NULL, CHILDREN_MASK) == c->cg->wd)
+        if (set_mask(a, c->cg, CHILDREN_MASK))
                 c->put_off.narrowed = true;
 }
 
@@ -245,7 +255,7 @@ static bool widen_watch(struct agent *a, struct container *c)
                 return false;
         c->put_off.narrowed = false;
         c->limits_unwatched = true;
-        return watch(a, cg, NULL, CONTAINER_MASK) == cg->wd &&
+        return set_mask(a, cg, CONTAINER_MASK) &&
                delegates_memory(cg->dirfd) != cg->delegates_memory;
 }
 
@@ -263,27 +273,31 @@ static int on_look_due(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
-/* Once, when the wait is over: what changed meanwhile is all in that look. */
-static void put_off_look(struct agent *a, struct container *c)
+static int arm_look(struct agent *a, struct container *c)
 {
         struct put_off_look *l = &c->put_off;
+
+        if (!l->source) {
+                *l = (struct put_off_look){.agent = a, .c = c};
+                return sd_event_add_time(a->loop, &l->source, CLOCK_MONOTONIC,
+                                         c->events_wait_until_usec, 1000, on_look_due, l);
+        }
+        int r = sd_event_source_set_time(l->source, c->events_wait_until_usec);
+        return r < 0 ? r : sd_event_source_set_enabled(l->source, SD_EVENT_ONESHOT);
+}
+
+/* Once, when the wait is over: what changed meanwhile is all in that look. */
+static void look_later(struct agent *a, struct container *c)
+{
         int enabled = SD_EVENT_OFF;
 
-        if (l->source && sd_event_source_get_enabled(l->source, &enabled) >= 0 &&
+        if (c->put_off.source && sd_event_source_get_enabled(c->put_off.source, &enabled) >= 0 &&
             enabled != SD_EVENT_OFF)
                 return; /* already due */
-        if (l->source) {
-                sd_event_source_set_time(l->source, c->events_wait_until_usec);
-                sd_event_source_set_enabled(l->source, SD_EVENT_ONESHOT);
-        } else {
-                *l = (struct put_off_look){.agent = a, .c = c};
-                if (sd_event_add_time(a->loop, &l->source, CLOCK_MONOTONIC,
-                                      c->events_wait_until_usec, 1000, on_look_due, l) < 0) {
-                        look_at_events(a, c); /* no timer: looked at now, as without the wait */
-                        return;
-                }
-        }
-        narrow_watch(a, c);
+        if (arm_look(a, c) < 0)
+                look_at_events(a, c); /* no timer: looked at now, as without the wait */
+        else
+                narrow_watch(a, c);
 }
 
 /*
@@ -292,8 +306,8 @@ static void put_off_look(struct agent *a, struct container *c)
  */
 static void memory_events_changed(struct agent *a, struct container *c)
 {
-        if (a->loop && now_usec() < c->events_wait_until_usec)
-                put_off_look(a, c);
+        if (now_usec() < c->events_wait_until_usec)
+                look_later(a, c);
         else
                 look_at_events(a, c);
 }
@@ -301,14 +315,16 @@ static void memory_events_changed(struct agent *a, struct container *c)
 static void file_modified(struct agent *a, struct cgroup *cg, const char *name)
 {
         struct container *c = container_of(cg);
+        int f = memcg_file_from_name(name);
 
+        /* memory.events.local and memory.swap.events change with memory.events: not read. */
         if (strcmp(name, "cgroup.subtree_control") == 0)
                 discovery_scan(a); /* memory passed on or taken back: which cgroups have it */
-        else if (!c || !cg->sampled)
+        else if (!c || !cg->sampled || f < 0)
                 return;
-        else if (strcmp(name, "memory.events") == 0)
+        else if (f == MEMCG_FILE_EVENTS)
                 memory_events_changed(a, c);
-        else if (strncmp(name, "memory.", 7) == 0)
+        else if (LIMIT_FILES & MEMCG_FILE_BIT(f))
                 pipeline_run(&a->pipeline, c, WAKE_LIMITS, now_usec());
 }
 
@@ -319,9 +335,14 @@ static void handle_inotify_event(struct agent *a, const struct inotify_event *ev
                 return;
         }
         struct cgroup *cg = registry_by_wd(&a->registry, ev->wd);
-        if (cg && ev->wd == cg->subtree_wd && (ev->mask & IN_MODIFY))
-                discovery_scan(a); /* memory passed on or taken back: which cgroups have it */
-        if (!cg || !ev->len)
+        if (!cg)
+                return;
+        if (ev->wd == cg->subtree_wd) {
+                if (ev->mask & IN_MODIFY)
+                        file_modified(a, cg, "cgroup.subtree_control");
+                return;
+        }
+        if (!ev->len)
                 return;
         if ((ev->mask & IN_ISDIR) && (ev->mask & IN_CREATE))
                 child_created(a, cg, ev->name);

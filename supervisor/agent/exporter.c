@@ -67,7 +67,7 @@ static int add_container(struct agent *a, struct metrics_snapshot *snap, struct 
 static int fill_containers(struct agent *a, struct metrics_snapshot *snap)
 {
         for (struct cgroup *cg = a->registry.head; cg; cg = cg->next) {
-                snap->agent.watches += cg->wd >= 0;
+                snap->agent.watches += (uint64_t) (cg->wd >= 0) + (cg->subtree_wd >= 0);
                 if (!container_of(cg) || !cg->sampled)
                         continue;
                 int r = add_container(a, snap, cg);

@@ -172,9 +172,12 @@ static bool judged_again(struct container *c)
 }
 
 /* --once only looks: it would leave guard bands behind with nobody to lift them. */
-static bool decide(struct pipeline *p, struct container *c, struct policy_decision *d)
+static bool decide(struct pipeline *p, struct container *c, enum wake why,
+                   struct policy_decision *d)
 {
         struct policy_state next;
+
+        uint64_t until = c->events_wait_until_usec;
 
         c->events_wait_until_usec = 0;
         if (!p->config->enforce || p->once || !c->cg->sampled || !judged_again(c))
@@ -184,6 +187,10 @@ static bool decide(struct pipeline *p, struct container *c, struct policy_decisi
         c->policy = next;
         if (d->events_wait_usec)
                 c->events_wait_until_usec = in.now_usec + d->events_wait_usec;
+        /* A look at the limits alone judged an older footprint: it may end a wait, not lengthen it.
+         */
+        if (why == WAKE_LIMITS && c->events_wait_until_usec > until)
+                c->events_wait_until_usec = until;
         if (d->recheck_usec && p->recheck)
                 p->recheck(p->recheck_userdata, c, d->recheck_usec);
         return d->action != ACTION_NONE;
@@ -418,7 +425,7 @@ int pipeline_run(struct pipeline *p, struct container *c, enum wake why, uint64_
         report(p, c, why, signal_usec);
         if (why == WAKE_DISCOVERY)
                 adopt_band(p, c);
-        bool acting = decide(p, c, &d);
+        bool acting = decide(p, c, why, &d);
         if (why == WAKE_ROUND)
                 kill_story_watch(p, c, &d, signal_usec);
         if (acting)

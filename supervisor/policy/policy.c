@@ -28,7 +28,9 @@
 /*
  * Faster than anything is assumed to grow at memory.max, where each charge
  * reclaims page cache first: fourteen times bench-verdicts' anon-max (256 MiB
- * in 0.9 s in the VM).
+ * in 0.9 s in the VM). A runaway faster than that, from a look at a footprint
+ * two bands and more below memory.max, may meet memory.max before the next
+ * look, and the kernel's OOM kill before cgmem's.
  */
 #define FASTEST_GROWTH_BYTES_PER_SEC (UINT64_C(4) << 30)
 /* The longest a change of memory.events waits for its look (events_wait). */
@@ -772,10 +774,12 @@ static uint64_t events_wait(const struct policy_config *c, const struct policy_s
 {
         if (s->owns_high || in->max_bytes == CG_VALUE_MAX)
                 return 0;
-        uint64_t line = policy_guard_high(c, in->max_bytes) - guard_band_bytes(c, in->max_bytes);
+        uint64_t guard = policy_guard_high(c, in->max_bytes),
+                 band = guard_band_bytes(c, in->max_bytes);
         uint64_t held = e->held_bytes > e->footprint_bytes ? e->held_bytes : e->footprint_bytes;
-        if (held >= line)
-                return 0;
+        if (guard <= band || held >= guard - band)
+                return 0; /* a limit under two bands is all band */
+        uint64_t line = guard - band;
         uint64_t wait = (line - held) / (FASTEST_GROWTH_BYTES_PER_SEC / USEC_PER_SEC);
         return wait < EVENTS_WAIT_MAX_USEC ? wait : EVENTS_WAIT_MAX_USEC;
 }

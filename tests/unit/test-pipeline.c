@@ -475,6 +475,10 @@ static void test_events_wait_until(void **state)
         wake(f, WAKE_DISCOVERY);
         assert_false(f->c->policy.owns_high);
         assert_int_equal(f->c->events_wait_until_usec, fake_now + 55070);
+        /* A look at the limits alone (an older footprint) does not lengthen the wait. */
+        fake_now += 10000;
+        wake(f, WAKE_LIMITS);
+        assert_int_equal(f->c->events_wait_until_usec, fake_now - 10000 + 55070);
         fake_now += 100000;
         f->st.anon = 236 * MiB;
         f->st.max_events++;

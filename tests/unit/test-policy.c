@@ -772,6 +772,24 @@ static void test_events_wait(void **unused)
         assert_int_equal(s.last.events_wait_usec, 0);
 }
 
+/*
+ * A limit smaller than two bands is half band (7 MiB + 4 KiB: a band of
+ * 3672064 bytes, memory.high at 3670016): no line below the band to wait for,
+ * however small the footprint.
+ */
+static void test_events_wait_small_limit(void **unused)
+{
+        struct sim s;
+        (void) unused;
+
+        sim_init(&s, "events wait, small limit", 6 * MiB);
+        sim_at(&s, 0, &(struct obs){.fp = MiB, .max = 7 * MiB + PAGE});
+        expect_none(&s);
+        assert_int_equal(s.last.events_wait_usec, 0);
+        sim_at(&s, 100, &(struct obs){.fp = 7 * MiB - PAGE, .max = 7 * MiB + PAGE});
+        assert_int_equal(s.last.events_wait_usec, 0);
+}
+
 /* At most 100 ms, however far the footprint is below (1 GiB of anon under 16 GiB). */
 static void test_events_wait_capped(void **unused)
 {
@@ -1311,6 +1329,7 @@ int main(void)
                 cmocka_unit_test(test_page_cache_far_below),
                 cmocka_unit_test(test_events_wait),
                 cmocka_unit_test(test_events_wait_capped),
+                cmocka_unit_test(test_events_wait_small_limit),
                 cmocka_unit_test(test_stuck_at_owner_high),
                 cmocka_unit_test(test_stuck_psi_low),
                 cmocka_unit_test(test_cache_at_owner_high),
