@@ -30,6 +30,26 @@ static ssize_t getxattr_len(int fd, const char *name)
         return fgetxattr(fd, name, v, sizeof(v));
 }
 
+/* A file the suite made (run-suite names it in var). */
+static const char *test_file(const char *var)
+{
+        const char *file = getenv(var);
+
+        KT_ASSERT(file && access(file, R_OK) == 0, "%s %s is not readable", var,
+                  file ? file : "(unset)");
+        return file;
+}
+
+/* cgmem's kill came first: the kernel killed nothing, and it was a runaway or a stuck one. */
+static void assert_killed_by_cgmem(int cg, json_t *kill)
+{
+        KT_ASSERT(kt_read_key(cg, "memory.events", "oom_kill") == 0,
+                  "the kernel OOM-killed before cgmem did");
+        KT_ASSERT(strcmp(kt_json_str(kill, "reason"), "runaway") == 0 ||
+                          strcmp(kt_json_str(kill, "reason"), "stuck_at_high") == 0,
+                  "reason %s", kt_json_str(kill, "reason"));
+}
+
 /* Fails the case if any event of one of these types names cgroup. */
 static void assert_no_action(struct kt_agent *a, const char *cgroup)
 {
@@ -67,11 +87,7 @@ void case_enforce_runaway_killed(void)
         int status = kt_wait(hog, 5000);
         KT_ASSERT(status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
                   "hog status 0x%x", status);
-        KT_ASSERT(kt_read_key(hog_cg, "memory.events", "oom_kill") == 0,
-                  "the kernel OOM-killed before cgmem did");
-        KT_ASSERT(strcmp(kt_json_str(kill, "reason"), "runaway") == 0 ||
-                          strcmp(kt_json_str(kill, "reason"), "stuck_at_high") == 0,
-                  "reason %s", kt_json_str(kill, "reason"));
+        assert_killed_by_cgmem(hog_cg, kill);
         kt_agent_stop(&a);
 }
 
@@ -80,10 +96,8 @@ void case_enforce_cache_and_steady_untouched(void)
         int cg = kt_cgroup_new("enf-quiet");
         struct kt_agent a;
         char cache_path[256], steady_path[256];
-        const char *file = getenv("KT_CACHE_FILE");
+        const char *file = test_file("KT_CACHE_FILE");
 
-        KT_ASSERT(file && access(file, R_OK) == 0, "KT_CACHE_FILE %s is not readable",
-                  file ? file : "(unset)");
         kt_delegate(cg);
         kt_agent_start_ready(&a, "enforce_cache_and_steady_untouched",
                              AGENT("cgmem-ktest/enf-quiet/*"));
@@ -108,6 +122,42 @@ void case_enforce_cache_and_steady_untouched(void)
                   "the cache container never reached its limit: the case tested nothing");
         assert_no_action(&a, cache_path);
         assert_no_action(&a, steady_path);
+        kt_agent_stop(&a);
+}
+
+/*
+ * Page cache larger than the limit: the band goes back to its owner
+ * (page_cache), the kernel notifies memory.events every 10 ms, and cgmem puts
+ * off its looks while the footprint is far below the line. A runaway that
+ * starts there must still be seen in time: the band comes back and cgmem kills
+ * it before the kernel does.
+ */
+void case_enforce_runaway_after_cache(void)
+{
+        int cg = kt_cgroup_new("enf-after-cache");
+        struct kt_agent a;
+        char path[256];
+        const char *file = test_file("KT_CACHE_FILE");
+
+        kt_delegate(cg);
+        kt_agent_start_ready(&a, "enforce_runaway_after_cache",
+                             AGENT("cgmem-ktest/enf-after-cache/*"));
+        int c = kt_agent_limited_child(cg, "c", "67108864", &a);
+        kt_agent_cgroup("c", path, sizeof(path));
+        pid_t reader = kt_spawn_in(c, (char *[]){"pagecache", "--file", (char *) file, NULL});
+        kt_agent_expect(&a, "release", path, 20000);
+        kt_sleep_ms(2000);
+        KT_ASSERT(kt_read_key(c, "memory.events", "max") > 0,
+                  "no max events after the band went back: the case tested nothing");
+
+        pid_t hog = kt_spawn_in(c, (char *[]){"memhog", "--total", "1024", NULL});
+        json_t *kill = kt_agent_expect(&a, "kill", path, 20000);
+        kt_log("killed for %s, %lld us after the %s signal", kt_json_str(kill, "reason"),
+               (long long) kt_json_int(kill, "latency_usec"), kt_json_str(kill, "signal"));
+        kt_assert_emptied(c, 2000);
+        kt_wait(hog, 5000);
+        kt_wait(reader, 5000);
+        assert_killed_by_cgmem(c, kill);
         kt_agent_stop(&a);
 }
 
@@ -207,15 +257,6 @@ struct hot_run {
         pid_t hog, reader;
 };
 
-static const char *hot_file(const char *var)
-{
-        const char *file = getenv(var);
-
-        KT_ASSERT(file && access(file, R_OK) == 0, "%s %s is not readable", var,
-                  file ? file : "(unset)");
-        return file;
-}
-
 static void hot_limit(struct hot_run *r, int parent, const char *name)
 {
         r->name = name;
@@ -253,7 +294,7 @@ static uint64_t hot_passes(struct hot_run *r, unsigned ms)
  */
 static double hot_round(int parent, int round, unsigned ms)
 {
-        const char *files[2] = {hot_file("KT_HOT_FILE"), hot_file("KT_HOT_FILE2")};
+        const char *files[2] = {test_file("KT_HOT_FILE"), test_file("KT_HOT_FILE2")};
         struct hot_run kernel, agent;
         char kname[16], aname[16], seconds[32];
 

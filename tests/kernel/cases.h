@@ -21,6 +21,7 @@ void case_enforce_cache_and_steady_untouched(void);
 void case_enforce_fill_98_lives(void);
 void case_enforce_sawtooth_lives(void);
 void case_enforce_hot_cache_throughput(void);
+void case_enforce_runaway_after_cache(void);
 void case_story_leak_among_siblings(void);
 void case_story_tmpfs_stays(void);
 void case_enforce_owner_high_after_max(void);

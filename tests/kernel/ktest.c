@@ -30,6 +30,7 @@ static const struct kt_case cases[] = {
         {"enforce_fill_98_lives", case_enforce_fill_98_lives},
         {"enforce_sawtooth_lives", case_enforce_sawtooth_lives},
         {"enforce_hot_cache_throughput", case_enforce_hot_cache_throughput},
+        {"enforce_runaway_after_cache", case_enforce_runaway_after_cache},
         {"story_leak_among_siblings", case_story_leak_among_siblings},
         {"story_tmpfs_stays", case_story_tmpfs_stays},
         {"enforce_owner_high_after_max", case_enforce_owner_high_after_max},
