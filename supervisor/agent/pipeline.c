@@ -176,7 +176,6 @@ static bool decide(struct pipeline *p, struct container *c, enum wake why,
                    struct policy_decision *d)
 {
         struct policy_state next;
-
         uint64_t until = c->events_wait_until_usec;
 
         c->events_wait_until_usec = 0;
@@ -187,8 +186,7 @@ static bool decide(struct pipeline *p, struct container *c, enum wake why,
         c->policy = next;
         if (d->events_wait_usec)
                 c->events_wait_until_usec = in.now_usec + d->events_wait_usec;
-        /* A look at the limits alone judged an older footprint: it may end a wait, not lengthen it.
-         */
+        /* A look at the limits alone saw an older footprint: it never lengthens a wait. */
         if (why == WAKE_LIMITS && c->events_wait_until_usec > until)
                 c->events_wait_until_usec = until;
         if (d->recheck_usec && p->recheck)

@@ -138,20 +138,23 @@ struct cgroup *registry_by_id(const struct registry *r, const char *id)
         return id && id[0] ? hashmap_get_string(r->by_id, id) : NULL;
 }
 
-int registry_set_wd(struct registry *r, struct cgroup *cg, int wd)
+/* wd indexed to cg and kept in *slot, one of cg's watch descriptors. */
+static int index_wd(struct registry *r, struct cgroup *cg, int wd, int *slot)
 {
         int e = hashmap_put_int(r->by_wd, wd, cg);
         if (e >= 0)
-                cg->wd = wd;
+                *slot = wd;
         return e;
+}
+
+int registry_set_wd(struct registry *r, struct cgroup *cg, int wd)
+{
+        return index_wd(r, cg, wd, &cg->wd);
 }
 
 int registry_set_subtree_wd(struct registry *r, struct cgroup *cg, int wd)
 {
-        int e = hashmap_put_int(r->by_wd, wd, cg);
-        if (e >= 0)
-                cg->subtree_wd = wd;
-        return e;
+        return index_wd(r, cg, wd, &cg->subtree_wd);
 }
 
 /* Out of file descriptors: from now on every entry opens and closes its files. */
