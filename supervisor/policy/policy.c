@@ -20,11 +20,15 @@
 /* A stuck workload creeps on by a few pages at a time: below this share of high a second. */
 #define STUCK_CREEP_PER_SEC 0.01
 /*
- * Above the band without rising a quarter of a band for this long: settled, not
- * running away (bench-verdicts: a runaway crawls through a band in 1-4 s; creep
- * rises 0.2 % every 3 s, a twentieth of a band).
+ * At or above the band without rising a charge batch for this long: settled, not
+ * running away. Above memory.high the kernel lets a runaway on by a batch at a
+ * time, each after a penalty of at most 90 ms while it is less than 4 % over
+ * (bench-verdicts: a runaway crawls through a band in 1-4 s, a batch every 20-100
+ * ms); a fill that stopped charges nothing. Meanwhile every charge it makes is
+ * reclaimed for or delayed (bench-verdicts hold-99 and creep waited 5-8 s above
+ * the band when settling meant no rise of a quarter band for 5 s; now 1-3 s).
  */
-#define SETTLED_USEC (5 * UINT64_C(1000000))
+#define SETTLED_USEC (1 * UINT64_C(1000000))
 /*
  * Faster than anything is assumed to grow at memory.max, where each charge
  * reclaims page cache first: fourteen times bench-verdicts' anon-max (256 MiB
@@ -274,22 +278,6 @@ static void update_growth(const struct policy_config *c, struct policy_state *s,
         else if (rose_a_step(&s->step_base_bytes, f, c->push_step_bytes))
                 s->rose_usec = in->now_usec;
         growth_update(&s->growth, in->now_usec, f, c->rate_window_usec);
-}
-
-/* A rise of a quarter band starts the settling over. */
-static void update_settle(const struct policy_config *c, struct policy_state *s,
-                          const struct policy_input *in)
-{
-        uint64_t f = footprint(in);
-        uint64_t quarter =
-                in->max_bytes == CG_VALUE_MAX ? 0 : guard_band_bytes(c, in->max_bytes) / 4;
-
-        if (!s->settle_since_usec) {
-                s->settle_base_bytes = f;
-                s->settle_since_usec = in->now_usec;
-        } else if (rose_a_step(&s->settle_base_bytes, f, quarter)) {
-                s->settle_since_usec = in->now_usec;
-        }
 }
 
 /*
@@ -657,17 +645,15 @@ static bool band_pinned(const struct policy_config *c, const struct policy_state
  * margin above what it holds in memory when that is higher, a charge batch under
  * the kill line at most, so that a runaway from there is still throttled before
  * it (bench-verdicts hold-99: a working set of 254.2 MiB above the top at 253.9
- * was throttled for good, 0.91 of its work). Not above the top while it stalls:
- * pinned there is stuck_at_high's to prove. 0 for a limit too small for two
+ * was throttled for good, 0.91 of its work). 0 for a limit too small for two
  * margins.
  */
-static uint64_t settled_high(const struct policy_config *c, const struct policy_input *in,
-                             const struct policy_evidence *e)
+static uint64_t settled_high(const struct policy_config *c, const struct policy_input *in)
 {
         uint64_t top = band_top(c, in->max_bytes), margin = policy_limit_margin(c, in->max_bytes);
 
-        if (top == 0 || e->psi_full_permyriad >= c->stall_full_permyriad)
-                return top;
+        if (top == 0)
+                return 0;
         uint64_t below_line = page_down(in->max_bytes - margin - c->push_step_bytes);
         uint64_t above = page_up(in->unreclaimable_bytes + margin);
         uint64_t high = above < below_line ? above : below_line;
@@ -676,18 +662,39 @@ static uint64_t settled_high(const struct policy_config *c, const struct policy_
 }
 
 /*
+ * Over the last SETTLED_USEC no charge batch of growth and less than stall_full
+ * stalled. A runaway at the band does one or the other: it charges a batch after
+ * each of the kernel's penalties, or stalls reclaiming its own pages
+ * (band_pinned's and stuck_at_high's to judge, over seconds). Not while the
+ * kernel's OOM kill is still to free what it took: its victim, flat at the band,
+ * is no workload that stopped.
+ */
+static bool settled(const struct policy_config *c, const struct policy_state *s,
+                    const struct policy_input *in)
+{
+        struct policy_evidence e = evidence_over(c, s, in, SETTLED_USEC);
+
+        return !s->oom_fall_pending && e.window_usec + POLICY_POINT_SPACING_USEC >= SETTLED_USEC &&
+               !rose_within(s->rose_usec, in->now_usec, SETTLED_USEC) &&
+               e.psi_full_permyriad < c->stall_full_permyriad;
+}
+
+/*
  * At or above cgmem's band, settled there: the band taxes every allocation of a
  * workload that lives at 97-99 % (bench-verdicts: creep did 0.66 of its work,
- * hold-98 0.91) and keeps nothing slow any more. It rises (settled_high);
- * should the workload run away from there, it is throttled under the kill line
- * and killed pushing at it.
+ * hold-98 0.91) and keeps nothing slow any more. It rises (settled_high), never
+ * to below what the workload holds (the penalty would ease and a crawl speed to
+ * the line); should the workload run away from there, it is throttled under the
+ * kill line and killed pushing at it.
  */
 static bool band_settled(const struct policy_config *c, const struct policy_state *s,
-                         const struct policy_input *in, const struct policy_evidence *e)
+                         const struct policy_input *in)
 {
-        return s->band_high_bytes < settled_high(c, in, e) &&
+        uint64_t high = settled_high(c, in);
+
+        return s->band_high_bytes < high && high > in->unreclaimable_bytes &&
                in->unreclaimable_bytes + c->push_step_bytes >= s->band_high_bytes &&
-               in->now_usec - s->settle_since_usec >= SETTLED_USEC;
+               settled(c, s, in);
 }
 
 /*
@@ -747,8 +754,8 @@ static void evaluate_band(const struct policy_config *c, struct policy_state *s,
                 s->released_for_cache = true;
         } else if (band_pinned(c, s, in, &d->evidence)) {
                 raise_band(s, in, d, REASON_BAND_PINNED, band_top(c, in->max_bytes));
-        } else if (band_settled(c, s, in, &d->evidence)) {
-                raise_band(s, in, d, REASON_BAND_SETTLED, settled_high(c, in, &d->evidence));
+        } else if (band_settled(c, s, in)) {
+                raise_band(s, in, d, REASON_BAND_SETTLED, settled_high(c, in));
         } else if (band_receded(c, s, in)) {
                 raise_band(s, in, d, REASON_BAND_RECEDED, band_top(c, in->max_bytes));
         } else if (band_back_down(c, s, in)) {
@@ -794,7 +801,6 @@ void policy_evaluate(const struct policy_config *c, const struct policy_state *p
         bool first = !s.seen;
         history_record(&s, in);
         update_growth(c, &s, in);
-        update_settle(c, &s, in);
         update_receded(c, &s, in, first);
         update_counters(&s, in, first);
         s.seen = true;

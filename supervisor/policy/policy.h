@@ -28,10 +28,10 @@
  *    the footprint climbs toward it again.
  *  - A band that pins a workload (stalling, not growing) rises to two margins
  *    under memory.max, where one still pinned is stuck. A band a workload
- *    settled above (no rise of a quarter band for 5 s) rises there too, or,
- *    while it does not stall, a margin above what it holds in memory when that
- *    is higher, up to a charge batch under the kill line: a workload living at
- *    97-99 % is not throttled for good. A workload that reached the guard line
+ *    settled above (no rise of a charge batch and no stall for 1 s) rises there
+ *    too, or a margin above what it holds in memory when that is higher, up to
+ *    a charge batch under the kill line: a workload living at 97-99 % is not
+ *    throttled for good. A workload that reached the guard line
  *    and came back a band below it by itself (not by the kernel's OOM kill)
  *    frees what it takes (a collector's sawtooth): its band goes to the top
  *    too, and stays there.
@@ -144,14 +144,12 @@ struct policy_state {
 
         /* Growth: the footprint's rise in charge-batch steps, and its smoothed rate. */
         uint64_t step_base_bytes;
-        uint64_t rose_usec;         /* when the footprint last rose a whole step */
-        uint64_t settle_base_bytes; /* the footprint a quarter band's rise counts from ... */
-        uint64_t settle_since_usec; /* ... and since when it did not rise that much */
-        bool met_guard_line;        /* the footprint reached the guard line ... */
-        bool receded;               /* ... and came back a band below it by itself */
-        uint64_t recede_max_bytes;  /* the memory.max the two were measured against */
-        uint64_t last_oom_kills;    /* memory.events oom_kill as last seen */
-        bool oom_fall_pending;      /* the kernel OOM-killed in it: the fall that follows is its */
+        uint64_t rose_usec;        /* when the footprint last rose a whole step */
+        bool met_guard_line;       /* the footprint reached the guard line ... */
+        bool receded;              /* ... and came back a band below it by itself */
+        uint64_t recede_max_bytes; /* the memory.max the two were measured against */
+        uint64_t last_oom_kills;   /* memory.events oom_kill as last seen */
+        bool oom_fall_pending;     /* the kernel OOM-killed in it: the fall that follows is its */
         struct growth growth;
 
         /* The kernel holding it back: when high and max events last rose, and since when. */
