@@ -336,6 +336,26 @@ static void test_owner_overwrites_band(void **unused)
 }
 
 /*
+ * From fp on, step more every every_ms from t_ms, o's counters at each sample:
+ * nothing decided below the kill line, killed at the first sample on it. The
+ * footprint it was killed at.
+ */
+static uint64_t crawl_to_kill(struct sim *s, uint64_t t_ms, uint64_t fp, uint64_t step,
+                              uint64_t every_ms, struct obs o)
+{
+        for (;; fp += step) {
+                t_ms += every_ms;
+                o.fp = fp;
+                sim_at(s, t_ms, &o);
+                if (fp >= LINE_256M)
+                        break;
+                expect_none(s);
+        }
+        expect(s, ACTION_KILL, REASON_RUNAWAY, 0);
+        return fp;
+}
+
+/*
  * A runaway: fast to the band without any kernel event, then crawling through it
  * at 2 MiB/s (the kernel's throttling), high events at every 10 ms notification.
  * Killed at the first sample within the margin of memory.max, not before.
@@ -343,21 +363,12 @@ static void test_owner_overwrites_band(void **unused)
 static void test_runaway_crawl(void **unused)
 {
         struct sim s;
-        uint64_t t = 1000, fp = 0;
         (void) unused;
 
         banded_256(&s, "runaway", 0);
         span_none(&s, 100, 1000, 100, 0, GUARD_256M - MiB, OBS());
-        for (fp = GUARD_256M - MiB;; fp += 20 * KiB) {
-                t += 10;
-                sim_at(&s, t, &OBS(.fp = fp, .high_ev = 2, .psi = 0.6));
-                if (fp < LINE_256M) {
-                        expect_none(&s);
-                        continue;
-                }
-                expect(&s, ACTION_KILL, REASON_RUNAWAY, 0);
-                break;
-        }
+        uint64_t fp = crawl_to_kill(&s, 1000, GUARD_256M - MiB, 20 * KiB, 10,
+                                    OBS(.high_ev = 2, .psi = 0.6));
         assert_true(fp - LINE_256M < 20 * KiB);
         const struct policy_evidence *e = &s.last.evidence;
         assert_int_equal(e->capacity_bytes, MAX_256M);
@@ -464,21 +475,11 @@ static void test_uncounted_charges_bounded(void **unused)
 static void test_runaway_penalty_crawl(void **unused)
 {
         struct sim s;
-        uint64_t t = 1000, fp;
         (void) unused;
 
         banded_256(&s, "runaway at the penalty's pace", 0);
         span_none(&s, 100, 1000, 100, 0, GUARD_256M, OBS());
-        for (fp = GUARD_256M;; fp += 256 * KiB) {
-                t += 90;
-                sim_at(&s, t, &OBS(.fp = fp, .high_ev = 1, .psi = 0.3));
-                if (fp < LINE_256M) {
-                        expect_none(&s);
-                        continue;
-                }
-                expect(&s, ACTION_KILL, REASON_RUNAWAY, 0);
-                break;
-        }
+        crawl_to_kill(&s, 1000, GUARD_256M, 256 * KiB, 90, OBS(.high_ev = 1, .psi = 0.3));
         assert_int_equal(s.high, GUARD_256M);
 }
 
