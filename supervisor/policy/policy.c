@@ -20,16 +20,6 @@
 /* A stuck workload creeps on by a few pages at a time: below this share of high a second. */
 #define STUCK_CREEP_PER_SEC 0.01
 /*
- * At or above the band without rising a charge batch for this long: settled, not
- * running away. Above memory.high the kernel lets a runaway on by a batch at a
- * time, each after a penalty of at most 90 ms while it is less than 4 % over
- * (bench-verdicts: a runaway crawls through a band in 1-4 s, a batch every 20-100
- * ms); a fill that stopped charges nothing. Meanwhile every charge it makes is
- * reclaimed for or delayed (bench-verdicts hold-99 and creep waited 5-8 s above
- * the band when settling meant no rise of a quarter band for 5 s; now 1-3 s).
- */
-#define SETTLED_USEC (1 * UINT64_C(1000000))
-/*
  * Faster than anything is assumed to grow at memory.max, where each charge
  * reclaims page cache first: fourteen times bench-verdicts' anon-max (256 MiB
  * in 0.9 s in the VM). A runaway faster than that, from a look at a footprint
@@ -662,21 +652,22 @@ static uint64_t settled_high(const struct policy_config *c, const struct policy_
 }
 
 /*
- * Over the last SETTLED_USEC no charge batch of growth and less than stall_full
- * stalled. A runaway at the band does one or the other: it charges a batch after
- * each of the kernel's penalties, or stalls reclaiming its own pages
- * (band_pinned's and stuck_at_high's to judge, over seconds). Not while the
- * kernel's OOM kill is still to free what it took: its victim, flat at the band,
- * is no workload that stopped.
+ * Over stall_after (e, the kill verdict's evidence) no charge batch of growth and
+ * less than stall_full stalled: a workload that stopped. A runaway above
+ * memory.high does one or the other: the kernel lets it on by a batch after each
+ * penalty (64 x^2 s, x its share over: 100 ms 4 % over; bench-verdicts: a runaway
+ * crawls through a band in 1-4 s, a batch every 20-100 ms), or it stalls
+ * reclaiming its own pages (band_pinned's and stuck_at_high's to judge, over the
+ * same window, so neither is pre-empted). Settling meant no rise of a quarter band
+ * for 5 s before; hold-99 and creep then waited 5-8 s above the band after their
+ * fills, every charge of theirs reclaimed for or delayed.
  */
 static bool settled(const struct policy_config *c, const struct policy_state *s,
-                    const struct policy_input *in)
+                    const struct policy_input *in, const struct policy_evidence *e)
 {
-        struct policy_evidence e = evidence_over(c, s, in, SETTLED_USEC);
-
-        return !s->oom_fall_pending && e.window_usec + POLICY_POINT_SPACING_USEC >= SETTLED_USEC &&
-               !rose_within(s->rose_usec, in->now_usec, SETTLED_USEC) &&
-               e.psi_full_permyriad < c->stall_full_permyriad;
+        return e->window_usec + POLICY_POINT_SPACING_USEC >= c->stall_after_usec &&
+               !rose_within(s->rose_usec, in->now_usec, c->stall_after_usec) &&
+               e->psi_full_permyriad < c->stall_full_permyriad;
 }
 
 /*
@@ -684,17 +675,18 @@ static bool settled(const struct policy_config *c, const struct policy_state *s,
  * workload that lives at 97-99 % (bench-verdicts: creep did 0.66 of its work,
  * hold-98 0.91) and keeps nothing slow any more. It rises (settled_high), never
  * to below what the workload holds (the penalty would ease and a crawl speed to
- * the line); should the workload run away from there, it is throttled under the
- * kill line and killed pushing at it.
+ * the line); should the workload run away from there, each charge above the band
+ * counts a high event that has the agent look, and it is killed pushing at the
+ * line.
  */
 static bool band_settled(const struct policy_config *c, const struct policy_state *s,
-                         const struct policy_input *in)
+                         const struct policy_input *in, const struct policy_evidence *e)
 {
         uint64_t high = settled_high(c, in);
 
         return s->band_high_bytes < high && high > in->unreclaimable_bytes &&
                in->unreclaimable_bytes + c->push_step_bytes >= s->band_high_bytes &&
-               settled(c, s, in);
+               settled(c, s, in, e);
 }
 
 /*
@@ -754,7 +746,7 @@ static void evaluate_band(const struct policy_config *c, struct policy_state *s,
                 s->released_for_cache = true;
         } else if (band_pinned(c, s, in, &d->evidence)) {
                 raise_band(s, in, d, REASON_BAND_PINNED, band_top(c, in->max_bytes));
-        } else if (band_settled(c, s, in)) {
+        } else if (band_settled(c, s, in, &d->evidence)) {
                 raise_band(s, in, d, REASON_BAND_SETTLED, settled_high(c, in));
         } else if (band_receded(c, s, in)) {
                 raise_band(s, in, d, REASON_BAND_RECEDED, band_top(c, in->max_bytes));

@@ -28,13 +28,13 @@
  *    the footprint climbs toward it again.
  *  - A band that pins a workload (stalling, not growing) rises to two margins
  *    under memory.max, where one still pinned is stuck. A band a workload
- *    settled above (no rise of a charge batch and no stall for 1 s) rises there
- *    too, or a margin above what it holds in memory when that is higher, up to
- *    a charge batch under the kill line: a workload living at 97-99 % is not
- *    throttled for good. A workload that reached the guard line
- *    and came back a band below it by itself (not by the kernel's OOM kill)
- *    frees what it takes (a collector's sawtooth): its band goes to the top
- *    too, and stays there.
+ *    settled above (no charge batch of growth over stuck_after, stalled less
+ *    than stuck_psi_full of it) rises there too, or a margin above what it
+ *    holds in memory when that is higher, up to a charge batch under the kill
+ *    line: a workload living at 97-99 % is not throttled for good. A workload
+ *    that reached the guard line and came back a band below it by itself (not
+ *    by the kernel's OOM kill) frees what it takes (a collector's sawtooth):
+ *    its band goes to the top too, and stays there.
  *  - Someone else's memory.high is theirs: no band where one is set, none while
  *    limits are still being written (runtimes write memory.max, then
  *    memory.high), and the band is given up as soon as its owner writes one.

@@ -559,8 +559,8 @@ static void test_mapped_data_is_cache(void **unused)
  * Filled fast to 99 % (254.1 MiB with its code and page tables: bench-verdicts
  * hold-99), the kernel throttling it in the band, then held for a minute with
  * the odd high event from a file it reads: never within the margin, never
- * killed. Settled 1 s after its last charge batch of rise, stalled 1 % of that
- * second, above the band's top (253.9 MiB): the band goes a margin above it, a
+ * killed. Settled 2 s after its last charge batch of rise, stalled 1 % of those
+ * 2 s, above the band's top (253.9 MiB): the band goes a margin above it, a
  * charge batch under the kill line at most (254.72 MiB, 65209 pages), and
  * throttles it no more.
  */
@@ -575,10 +575,46 @@ static void test_fill_and_hold_99(void **unused)
         banded_256(&s, "fill 99", MiB);
         span_none(&s, 100, 600, 50, MiB, GUARD_256M, OBS());
         span_none(&s, 610, 1600, 10, GUARD_256M, HOLD99_FP, OBS(.high_ev = 2, .psi = 0.5));
-        span_none(&s, 1700, 2600, 100, HOLD99_FP, HOLD99_FP, OBS(.high_ev = 1, .psi = 0.01));
-        sim_at(&s, 2700, &OBS(.fp = HOLD99_FP, .high_ev = 1, .psi = 0.01));
+        span_none(&s, 1700, 3600, 100, HOLD99_FP, HOLD99_FP, OBS(.high_ev = 1, .psi = 0.01));
+        sim_at(&s, 3700, &OBS(.fp = HOLD99_FP, .high_ev = 1, .psi = 0.01));
         expect(&s, ACTION_GUARD, REASON_BAND_SETTLED, SETTLED_TOP_256M);
-        span_none(&s, 2800, 61700, 100, HOLD99_FP, HOLD99_FP, OBS());
+        span_none(&s, 3800, 61700, 100, HOLD99_FP, HOLD99_FP, OBS());
+}
+
+/*
+ * Settled at 99.5 % (254.8 MiB, above the highest the band goes, a charge batch
+ * under the kill line: 254.72 MiB): the band stays, as raising it to below what
+ * the workload holds would only ease the penalty for a crawl to the line.
+ */
+static void test_settled_above_highest_band(void **unused)
+{
+        struct sim s;
+        uint64_t held = 254 * MiB + 800 * KiB;
+        (void) unused;
+
+        banded_256(&s, "settled above the highest band", MiB);
+        span_none(&s, 100, 600, 50, MiB, GUARD_256M, OBS());
+        span_none(&s, 610, 1600, 10, GUARD_256M, held, OBS(.high_ev = 2, .psi = 0.5));
+        span_none(&s, 1700, 30000, 100, held, held, OBS(.psi = 0.01));
+        assert_int_equal(s.high, GUARD_256M);
+}
+
+/*
+ * An agent started beside a workload already at 250 MiB: the band above it, and
+ * raised once the history shows 2 s without a charge batch or a stall, not at
+ * the first samples.
+ */
+static void test_settled_needs_history(void **unused)
+{
+        struct sim s;
+        (void) unused;
+
+        sim_init(&s, "settled needs history", CG_VALUE_MAX);
+        sim_at(&s, 0, &OBS(.fp = 250 * MiB));
+        expect(&s, ACTION_GUARD, REASON_GUARD_BAND, 250 * MiB + 256 * KiB);
+        span_none(&s, 100, 1800, 100, 250 * MiB, 250 * MiB, OBS());
+        sim_at(&s, 1900, &OBS(.fp = 250 * MiB));
+        expect(&s, ACTION_GUARD, REASON_BAND_SETTLED, TOP_256M);
 }
 
 /*
@@ -606,14 +642,17 @@ static void test_oom_kill_is_no_recede(void **unused)
         assert_int_equal(s.high, GUARD_256M);
 }
 
-/* The same with a victim that takes 2.5 s to exit: its fall is still the kernel's. */
+/*
+ * The same with a victim that takes 2.5 s to exit, the other processes charging
+ * on meanwhile: its fall is still the kernel's.
+ */
 static void test_slow_oom_fall_is_no_recede(void **unused)
 {
         struct sim s;
         (void) unused;
 
         oom_killed_at_guard(&s, "slow oom fall", GUARD_256M);
-        span_none(&s, 1200, 3500, 100, GUARD_256M, GUARD_256M, OBS());
+        span_none(&s, 1200, 3500, 100, GUARD_256M, GUARD_256M + MiB, OBS());
         span_none(&s, 3600, 4000, 100, GUARD_256M - 20 * MiB, GUARD_256M - 25 * MiB, OBS());
         assert_int_equal(s.high, GUARD_256M);
 }
@@ -637,15 +676,15 @@ static void test_fill_99_with_code(void **unused)
         span_none(&s, 610, 1600, 10, GUARD_256M, 253 * MiB + 900 * KiB, o);
         o.high_ev = 1;
         o.psi = 0.01;
-        span_none(&s, 1700, 2500, 100, 253 * MiB + 900 * KiB, 253 * MiB + 900 * KiB, o);
+        span_none(&s, 1700, 3500, 100, 253 * MiB + 900 * KiB, 253 * MiB + 900 * KiB, o);
         o.fp = 253 * MiB + 900 * KiB;
-        sim_at(&s, 2600, &o);
+        sim_at(&s, 3600, &o);
         expect(&s, ACTION_GUARD, REASON_BAND_SETTLED, SETTLED_TOP_256M);
-        span_none(&s, 2700, 6500, 100, 253 * MiB + 900 * KiB, 253 * MiB + 900 * KiB, o);
+        span_none(&s, 3700, 6500, 100, 253 * MiB + 900 * KiB, 253 * MiB + 900 * KiB, o);
 }
 
 /*
- * creep (bench-verdicts): 97 %, then 0.2 % more every 3 s up to 99 %: settled 1 s
+ * creep (bench-verdicts): 97 %, then 0.2 % more every 3 s up to 99 %: settled 2 s
  * after its fill, the band rises, and each step later is not throttled. Back
  * a band below the guard line by itself, it receded: the band stays at its top,
  * and its next climb to 97 % is not throttled.
@@ -658,8 +697,8 @@ static void test_creep_settles(void **unused)
 
         banded_256(&s, "creep", MiB);
         span_none(&s, 100, 900, 100, MiB, fp, OBS(.high_ev = 1));
-        span_none(&s, 1000, 1900, 100, fp, fp, OBS());
-        t = 2000;
+        span_none(&s, 1000, 2900, 100, fp, fp, OBS());
+        t = 3000;
         sim_at(&s, t, &OBS(.fp = fp));
         expect(&s, ACTION_GUARD, REASON_BAND_SETTLED, TOP_256M);
         for (t += 100; t < 30000; t += 100) {
@@ -949,9 +988,9 @@ static void test_stalled_above_top_stays(void **unused)
 }
 
 /*
- * Stalled at the band for less than 2 s: the band stays. Then 30 % of the time,
- * flat: not pinned, settled a second later, and the band rises as for a workload
- * that stopped.
+ * Stalled at the band for less than 2 s, growing: the band stays. Then flat, 30 %
+ * of the time stalled: not pinned, settled once the last rise is 2 s old, and the
+ * band rises as for a workload that stopped.
  */
 static void test_band_pinned_not_yet(void **unused)
 {
@@ -961,8 +1000,8 @@ static void test_band_pinned_not_yet(void **unused)
         banded_256(&s, "band pinned, little stall", 100 * MiB);
         span_none(&s, 100, 1900, 100, GUARD_256M - 3 * MiB, GUARD_256M,
                   OBS(.high_ev = 3, .psi = 0.9));
-        span_none(&s, 2000, 2900, 100, GUARD_256M, GUARD_256M, OBS(.high_ev = 3, .psi = 0.3));
-        sim_at(&s, 3000, &OBS(.fp = GUARD_256M, .high_ev = 3, .psi = 0.3));
+        span_none(&s, 2000, 3900, 100, GUARD_256M, GUARD_256M, OBS(.high_ev = 3, .psi = 0.3));
+        sim_at(&s, 4000, &OBS(.fp = GUARD_256M, .high_ev = 3, .psi = 0.3));
         expect(&s, ACTION_GUARD, REASON_BAND_SETTLED, TOP_256M);
 }
 
@@ -1117,12 +1156,46 @@ static void test_swap_settles(void **unused)
 
         banded_256(&s, "swap settles", MiB);
         /* span_none's footprints are what it holds in memory: 250 MiB, and 70 in swap. */
-        span_none(&s, 100, 1100, 100, 250 * MiB, 250 * MiB,
+        span_none(&s, 100, 2100, 100, 250 * MiB, 250 * MiB,
                   OBS(.swap = 70 * MiB, .swap_limit = MAX_256M, .high_ev = 1));
-        sim_at(&s, 1200, &OBS(.fp = 320 * MiB, .swap = 70 * MiB, .swap_limit = MAX_256M));
+        sim_at(&s, 2200, &OBS(.fp = 320 * MiB, .swap = 70 * MiB, .swap_limit = MAX_256M));
         expect(&s, ACTION_GUARD, REASON_BAND_SETTLED, TOP_256M);
-        span_none(&s, 1300, 60000, 100, 250 * MiB, 250 * MiB,
+        span_none(&s, 2300, 60000, 100, 250 * MiB, 250 * MiB,
                   OBS(.swap = 70 * MiB, .swap_limit = MAX_256M, .high_ev = 1));
+}
+
+/*
+ * The same pinned closer to the top (253.95 MiB + 500 KiB), its stall falling
+ * from 65 % in its first second to 30 %: stuck over the 2 s stuck_at_high
+ * judges (47 % stalled), and not taken for settled over the same 2 s, so the
+ * band is not raised under it first.
+ */
+static void test_pinned_past_top_stall_falls(void **unused)
+{
+        struct sim s;
+        uint64_t pinned = TOP_256M + 500 * KiB, t;
+        struct obs o = OBS(.swap = MAX_256M, .swap_limit = MAX_256M, .high_ev = 5, .psi = 0.3);
+        (void) unused;
+
+        banded_256(&s, "pinned past the top, stall falling", MiB);
+        for (t = 100; t <= 12000; t += 100) {
+                uint64_t swap = (t / 100 - 1) * 2 * MiB;
+                o.swap = swap < MAX_256M ? swap : MAX_256M;
+                o.fp = GUARD_256M + o.swap;
+                sim_at(&s, t, &o);
+                expect_none(&s);
+        }
+        o.psi = 0.6;
+        span_none(&s, 12100, 13000, 100, GUARD_256M, pinned, o);
+        o.fp = pinned + MAX_256M;
+        for (t = 13100; t <= 17000; t += 100) {
+                o.psi = t <= 14000 ? 0.65 : 0.3;
+                sim_at(&s, t, &o);
+                if (s.last.action != ACTION_NONE)
+                        break;
+        }
+        expect(&s, ACTION_KILL, REASON_STUCK_AT_HIGH, 0);
+        assert_int_equal(s.high, GUARD_256M);
 }
 
 /* The owner removes the limit, or marks it protect: the band goes back to the owner. */
@@ -1352,6 +1425,8 @@ int main(void)
                 cmocka_unit_test(test_mapped_data_is_cache),
                 cmocka_unit_test(test_fill_99_with_code),
                 cmocka_unit_test(test_fill_and_hold_99),
+                cmocka_unit_test(test_settled_above_highest_band),
+                cmocka_unit_test(test_settled_needs_history),
                 cmocka_unit_test(test_sawtooth_97),
                 cmocka_unit_test(test_raised_max_is_no_recede),
                 cmocka_unit_test(test_oom_kill_is_no_recede),
@@ -1379,6 +1454,7 @@ int main(void)
                 cmocka_unit_test(test_swap_runaway),
                 cmocka_unit_test(test_swap_settles),
                 cmocka_unit_test(test_swap_full_pinned_past_top),
+                cmocka_unit_test(test_pinned_past_top_stall_falls),
                 cmocka_unit_test(test_swap_full_shmem_slab),
                 cmocka_unit_test(test_limit_removed),
                 cmocka_unit_test(test_band_follows_max),
