@@ -633,10 +633,10 @@ static bool band_pinned(const struct policy_config *c, const struct policy_state
 /*
  * Where the band goes for a workload settled at or above it: its top, or a
  * margin above what it holds in memory when that is higher, a charge batch under
- * the kill line at most, so that a runaway from there is still throttled before
- * it (bench-verdicts hold-99: a working set of 254.2 MiB above the top at 253.9
- * was throttled for good, 0.91 of its work). 0 for a limit too small for two
- * margins.
+ * the kill line at most, so that a runaway from there still counts high events
+ * before it (bench-verdicts hold-99: a working set of 254.2 MiB above the top at
+ * 253.9 was throttled for good, 0.91 of its work). 0 for a limit too small for
+ * two margins.
  */
 static uint64_t settled_high(const struct policy_config *c, const struct policy_input *in)
 {
@@ -659,7 +659,7 @@ static uint64_t settled_high(const struct policy_config *c, const struct policy_
  * crawls through a band in 1-4 s, a batch every 20-100 ms), or it stalls
  * reclaiming its own pages (band_pinned's and stuck_at_high's to judge, over the
  * same window, so neither is pre-empted). Settling meant no rise of a quarter band
- * for 5 s before; hold-99 and creep then waited 5-8 s above the band after their
+ * for 5 s before; hold-99 and creep then waited 5-9 s above the band after their
  * fills, every charge of theirs reclaimed for or delayed.
  */
 static bool settled(const struct policy_config *c, const struct policy_state *s,
