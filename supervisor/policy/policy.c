@@ -658,9 +658,9 @@ static uint64_t settled_high(const struct policy_config *c, const struct policy_
  * penalty (64 x^2 s, x its share over: 100 ms 4 % over; bench-verdicts: a runaway
  * crawls through a band in 1-4 s, a batch every 20-100 ms), or it stalls
  * reclaiming its own pages (band_pinned's and stuck_at_high's to judge, over the
- * same window, so neither is pre-empted). Settling meant no rise of a quarter band
- * for 5 s before; hold-99 and creep then waited 5-9 s above the band after their
- * fills, every charge of theirs reclaimed for or delayed.
+ * same window, so neither is pre-empted). A shorter wait costs a fill that
+ * stopped above the band less (bench-verdicts hold-99: its band rises 4-5 s after
+ * its start), every charge of its until then reclaimed for or delayed.
  */
 static bool settled(const struct policy_config *c, const struct policy_state *s,
                     const struct policy_input *in, const struct policy_evidence *e)
